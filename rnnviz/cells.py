@@ -1,0 +1,178 @@
+"""Instrumented recurrent layers: torch.nn.RNN/LSTM/GRU maths, written out step by step so every
+hidden state and gate can be seen, with the same parameter names and layouts as torch.nn."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
+GATES = {"rnn_tanh": (), "rnn_relu": (), "lstm": ("input", "forget", "cell", "output"),
+         "gru": ("reset", "update", "new")}
+GATE_ROWS = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks stacked in W_ih / W_hh
+
+
+def check_cell(cell: str) -> str:
+    """Return `cell` or raise a ValueError listing the valid names."""
+    if cell not in CELLS:
+        raise ValueError(f"cell: unknown cell {cell!r}; valid cells are {', '.join(CELLS)}")
+    return cell
+
+
+# --- one time step of each cell, as in the equations (torch's gate order) ---------------------
+
+def rnn_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor, relu: bool):
+    pre = x_proj + F.linear(h, w_hh, b_hh)  # (B, H)
+    return (torch.relu(pre) if relu else torch.tanh(pre)), None, {}
+
+
+def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor):
+    gates = x_proj + F.linear(h, w_hh, b_hh)  # (B, 4H), torch orders i, f, g, o
+    ingate, forgetgate, cellgate, outgate = gates.chunk(4, 1)
+    ingate, forgetgate = torch.sigmoid(ingate), torch.sigmoid(forgetgate)
+    cellgate, outgate = torch.tanh(cellgate), torch.sigmoid(outgate)
+    cy = (forgetgate * c) + (ingate * cellgate)
+    hy = outgate * torch.tanh(cy)
+    return hy, cy, {"input": ingate, "forget": forgetgate, "cell": cellgate, "output": outgate}
+
+
+def gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor):
+    x_r, x_z, x_n = x_proj.chunk(3, 1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)  # (B, H) each
+    resetgate = torch.sigmoid(x_r + h_r)
+    updategate = torch.sigmoid(x_z + h_z)
+    newgate = torch.tanh(x_n + resetgate * h_n)  # reset multiplies (W_hn h + b_hn), as torch does
+    hy = (1 - updategate) * newgate + updategate * h
+    return hy, None, {"reset": resetgate, "update": updategate, "new": newgate}
+
+
+@dataclass
+class Trace:
+    """What a forward pass saw, per layer. Bidirectional layers concatenate directions on the
+    last axis, as torch.nn does for its output."""
+
+    hidden: list[Tensor] = field(default_factory=list)            # per layer (B, T, H*D)
+    gates: list[dict[str, Tensor]] = field(default_factory=list)  # per layer {gate: (B, T, H*D)}
+    cell_state: list[Tensor] = field(default_factory=list)        # per layer (B, T, H*D), LSTM only
+    steps: list[list[Tensor]] = field(default_factory=list)       # per layer and direction: h_t tensors
+    h_n: Tensor | None = None                                      # (L*D, B, H) as torch.nn returns
+    c_n: Tensor | None = None                                      # (L*D, B, H), LSTM only
+
+
+class RecurrentLayer(nn.Module):
+    """A stack of recurrent layers (batch-first) whose forward returns (output, Trace).
+
+    `fast(x)` runs the same parameters through torch's own module (fused kernels where torch has
+    them) for training steps where nothing needs to be seen."""
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bidirectional: bool = False, generator: torch.Generator | None = None):
+        super().__init__()
+        self.cell = check_cell(cell)
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
+                            ("num_layers", num_layers)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.num_layers, self.bidirectional = num_layers, bidirectional
+        self.directions = 2 if bidirectional else 1
+        rows = GATE_ROWS[cell] * hidden_size
+        self._flat_names: list[str] = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.directions
+            for suffix in ("", "_reverse")[: self.directions]:
+                shapes = {f"weight_ih_l{layer}{suffix}": (rows, layer_input),
+                          f"weight_hh_l{layer}{suffix}": (rows, hidden_size),
+                          f"bias_ih_l{layer}{suffix}": (rows,), f"bias_hh_l{layer}{suffix}": (rows,)}
+                for name, shape in shapes.items():
+                    self.register_parameter(name, nn.Parameter(torch.empty(shape)))
+                    self._flat_names.append(name)
+        self.reset_parameters(generator)
+        # torch's module, holding the very same Parameter objects: optimizers, .to() and
+        # load_state_dict act on both. Kept out of _modules so state_dict names stay torch's.
+        self.__dict__["_torch_module"] = self._make_torch_module()
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """torch.nn's default init, U(-1/sqrt(H), 1/sqrt(H)), drawn from `generator`."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound, generator=generator)
+
+    def _make_torch_module(self) -> nn.RNNBase:
+        kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[self.cell]
+        extra = {"nonlinearity": self.cell[4:]} if kind is nn.RNN else {}
+        with torch.device("meta"):  # no allocation and no draw from the global RNG
+            module = kind(self.input_size, self.hidden_size, self.num_layers, batch_first=True,
+                          bidirectional=self.bidirectional, **extra)
+        for name in self._flat_names:
+            setattr(module, name, getattr(self, name))  # RNNBase refreshes its _flat_weights
+        return module
+
+    def _apply(self, fn, recurse=True):
+        # .to()/.double() may swap Parameter objects; re-share them with torch's module.
+        result = super()._apply(fn, recurse)
+        self.__dict__["_torch_module"] = self._make_torch_module()
+        return result
+
+    def fast(self, x: Tensor) -> Tensor:
+        """Output (B, T, H*D) through torch.nn's kernels; no trace."""
+        return self._torch_module(x)[0]
+
+    def forward(self, x: Tensor, h0: Tensor | None = None, c0: Tensor | None = None):
+        """x: (B, T, input_size) -> (output (B, T, H*D), Trace)."""
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(f"x: expected (batch, time, {self.input_size}), got {tuple(x.shape)}")
+        batch = x.shape[0]
+        zeros = x.new_zeros(self.num_layers * self.directions, batch, self.hidden_size)
+        h0 = zeros if h0 is None else h0
+        c0 = zeros if c0 is None else c0
+        trace, h_n, c_n = Trace(), [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outs, cells, gates = [], [], []
+            for direction in range(self.directions):
+                index = layer * self.directions + direction
+                hs, cs, gs = self._run_direction(layer_input, layer, direction, h0[index], c0[index])
+                trace.steps.append(hs)
+                if direction == 1:  # the reverse direction walked time backwards
+                    hs, cs, gs = hs[::-1], cs[::-1], gs[::-1]
+                outs.append(torch.stack(hs, 1))  # (B, T, H)
+                h_n.append(hs[0] if direction == 1 else hs[-1])
+                if self.cell == "lstm":
+                    cells.append(torch.stack(cs, 1))
+                    c_n.append(cs[0] if direction == 1 else cs[-1])
+                gates.append({g: torch.stack([step[g] for step in gs], 1) for g in GATES[self.cell]})
+            layer_input = torch.cat(outs, -1) if self.directions == 2 else outs[0]
+            trace.hidden.append(layer_input)
+            trace.gates.append({g: torch.cat([d[g] for d in gates], -1) for g in GATES[self.cell]})
+            if self.cell == "lstm":
+                trace.cell_state.append(torch.cat(cells, -1))
+        trace.h_n = torch.stack(h_n)
+        trace.c_n = torch.stack(c_n) if self.cell == "lstm" else None
+        return layer_input, trace
+
+    def _run_direction(self, x: Tensor, layer: int, direction: int, h: Tensor, c: Tensor):
+        suffix = f"l{layer}" + ("_reverse" if direction else "")
+        w_ih, w_hh = getattr(self, f"weight_ih_{suffix}"), getattr(self, f"weight_hh_{suffix}")
+        b_ih, b_hh = getattr(self, f"bias_ih_{suffix}"), getattr(self, f"bias_hh_{suffix}")
+        x_proj = F.linear(x, w_ih, b_ih)  # (B, T, G*H): one matmul for the whole sequence
+        steps = x_proj.unbind(1)  # unbind, never x[:, t]: slicing makes backward O(T^2)
+        if direction:
+            steps = steps[::-1]
+        hs, cs, gs = [], [], []
+        for x_t in steps:
+            if self.cell == "lstm":
+                h, c, gates = lstm_step(x_t, h, c, w_hh, b_hh)
+            elif self.cell == "gru":
+                h, _, gates = gru_step(x_t, h, w_hh, b_hh)
+            else:
+                h, _, gates = rnn_step(x_t, h, w_hh, b_hh, relu=self.cell == "rnn_relu")
+            hs.append(h)
+            cs.append(c)
+            gs.append(gates)
+        return hs, cs, gs

@@ -1,0 +1,83 @@
+"""Run and Record: what a training run leaves behind, as plain numpy and pandas data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnviz.config import RunConfig
+
+HISTORY_COLUMNS = ("step", "loss", "grad_norm", "grad_norm_clipped", "clipped")
+
+
+@dataclass
+class Record:
+    """A look inside the model at one step, on the run's fixed probe batch.
+
+    Taken with the weights after `step` updates. Arrays are numpy on the CPU; float32 norms that
+    underflow stay exactly 0 and exploded ones stay inf/nan: plots floor or mark them."""
+
+    step: int
+    hidden: list[np.ndarray]                # per layer (P, T, H*D)
+    gates: list[dict[str, np.ndarray]]      # per layer {gate: (P, T, H*D)}; empty dicts for RNNs
+    cell_state: list[np.ndarray]            # per layer (P, T, H*D); empty list unless LSTM
+    grad_by_time: np.ndarray                # (L, T): ||dL_T/dh_t|| per layer, L_T = last-step loss
+    grad_by_time_total: np.ndarray | None   # (L, T) for the total loss, where the loss is per step
+    param_grad_norm: dict[str, float]       # training-batch gradient at these weights, before clipping
+    param_grad_norm_clipped: dict[str, float]  # ... and after clipping
+    spectral_radius: dict[str, float]       # per recurrent block, e.g. "weight_hh_l0" or "weight_hh_l0.forget"
+    eigenvalues: dict[str, np.ndarray]      # same keys, complex eigenvalues of the H x H block
+    probe_loss: float
+    val_loss: float                         # held-out batch (a fixed validation batch)
+    val_metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """A training run: its config, per-step history, records, and how it ended."""
+
+    config: RunConfig
+    records: list[Record] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # one dict per optimizer step
+    baseline_loss: float = float("nan")
+    status: str = "running"                 # "running", "finished", "stopped", "diverged at step k"
+    device: str = "cpu"
+    task_kind: str = "regression"
+    metric_names: tuple[str, ...] = ()
+    probe_tokens: list[list[str]] | None = None  # text of the probe inputs, for text tasks
+    probe_inputs: np.ndarray | None = None   # (P, T, I) floats or (P, T) token ids
+    elapsed_s: float = 0.0
+    name: str = ""
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per optimizer step: step, loss, grad_norm, grad_norm_clipped, clipped, metrics."""
+        columns = list(HISTORY_COLUMNS) + list(self.metric_names)
+        frame = pd.DataFrame(self.rows, columns=columns)
+        return frame.astype({"step": "int64", "clipped": "bool"})
+
+    @property
+    def grad_by_time(self) -> np.ndarray:
+        """(n_records, T): ||dL_T/dh_t|| of the last layer at each record."""
+        if not self.records:
+            return np.zeros((0, self.config.seq_len))
+        return np.stack([r.grad_by_time[-1] for r in self.records])
+
+    @property
+    def record_steps(self) -> list[int]:
+        return [r.step for r in self.records]
+
+    @property
+    def diverged(self) -> bool:
+        return self.status.startswith("diverged")
+
+    @property
+    def diverged_step(self) -> int | None:
+        return int(self.status.rsplit(" ", 1)[1]) if self.diverged else None
+
+    @property
+    def steps_done(self) -> int:
+        return len(self.rows)

@@ -1,0 +1,21 @@
+"""Sequence tasks: a registry of seeded, synthetic or user-supplied datasets and their losses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rnnviz.tasks.base import IGNORE, Option, Task
+from rnnviz.tasks.memory import Adding
+
+if TYPE_CHECKING:
+    from rnnviz.config import RunConfig
+
+TASKS: dict[str, type[Task]] = {task.name: task for task in (Adding,)}
+
+
+def make_task(cfg: RunConfig) -> Task:
+    """Build cfg.task with cfg.seq_len and cfg.task_options (ValueError on bad options)."""
+    return TASKS[cfg.task](cfg.seq_len, **cfg.task_options)
+
+
+__all__ = ["IGNORE", "TASKS", "Option", "Task", "make_task"]

@@ -1,0 +1,108 @@
+"""The Task base: a seeded source of (x, y) batches, its loss, metrics and baseline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+IGNORE = -100  # class target meaning "no target at this step" (cross_entropy's ignore_index)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One knob of a task, described well enough for a widget and for validation."""
+
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+class Task:
+    """Base of every task. Subclasses set the class attributes and implement `batch`.
+
+    Shapes: x is (B, T, input_size) float, or (B, T) long token ids when `input_tokens`.
+    Regression y is (B, O) when targets == "last", else (B, T, O).
+    Classification y is (B,) long when targets == "last", else (B, T) long with IGNORE where a
+    step has no target. The model's output is always (B, T, output_size).
+    """
+
+    name: ClassVar[str]
+    kind: ClassVar[str]                 # "regression" or "classification"
+    OPTIONS: ClassVar[dict[str, Option]] = {}
+    targets: str = "last"               # "last": one target per sequence; "every": per step
+    input_tokens: bool = False
+    vocab: list[str] | None = None      # class / token names, where they mean something
+    input_size: int
+    output_size: int
+    baseline_loss: float                # loss of the best constant prediction
+
+    def __init__(self, seq_len: int, **options: Any):
+        unknown = sorted(set(options) - set(self.OPTIONS))
+        if unknown:
+            raise ValueError(f"task_options: unknown option(s) {', '.join(unknown)} for task "
+                             f"{self.name!r}; valid options are {', '.join(self.OPTIONS) or 'none'}")
+        self.seq_len = seq_len
+        self.options = {k: options.get(k, opt.default) for k, opt in self.OPTIONS.items()}
+        for key, opt in self.OPTIONS.items():
+            check_option(key, self.options[key], opt)
+
+    def batch(self, batch_size: int, generator: torch.Generator,
+              split: str = "train") -> tuple[Tensor, Tensor]:
+        """A batch drawn with `generator` only (never the global RNG). split: "train" or "val"."""
+        raise NotImplementedError
+
+    def tokens(self, x: Tensor) -> list[list[str]] | None:
+        """Per sequence, per step, the text of the input (text tasks), else None."""
+        return None
+
+    def loss(self, out: Tensor, y: Tensor) -> Tensor:
+        """Mean loss over all targets."""
+        if self.targets == "last":
+            return self.last_loss(out, y)
+        if self.kind == "regression":
+            return F.mse_loss(out, y)
+        return F.cross_entropy(out.flatten(0, 1), y.flatten(), ignore_index=IGNORE)
+
+    def last_loss(self, out: Tensor, y: Tensor) -> Tensor:
+        """L_T: the loss at the last output step only (the long-range signal)."""
+        last_y = y if self.targets == "last" else y[:, -1]
+        if self.kind == "regression":
+            return F.mse_loss(out[:, -1], last_y)
+        return F.cross_entropy(out[:, -1], last_y, ignore_index=IGNORE)
+
+    def metrics(self, out: Tensor, y: Tensor, loss: float) -> dict[str, float]:
+        """Task metrics beside the loss: accuracy for classification, perplexity for text."""
+        if self.kind != "classification":
+            return {}
+        pred = out[:, -1].argmax(-1) if self.targets == "last" else out.argmax(-1)
+        mask = y != IGNORE
+        correct = (pred == y) & mask
+        return {"accuracy": float(correct.sum()) / max(int(mask.sum()), 1)}
+
+
+def check_option(key: str, value: Any, opt: Option) -> None:
+    """Raise a ValueError naming task_options.<key> when `value` does not fit `opt`."""
+    where = f"task_options.{key}"
+    if opt.choices is not None:
+        if value not in opt.choices:
+            raise ValueError(f"{where}: {value!r} is not one of {', '.join(opt.choices)}")
+        return
+    if isinstance(opt.default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: must be true or false, got {value!r}")
+        return
+    if isinstance(opt.default, int | float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if isinstance(opt.default, int) and not isinstance(opt.default, bool):
+            ok = ok and float(value).is_integer()
+        if not ok or (opt.low is not None and value < opt.low) or (
+                opt.high is not None and value > opt.high):
+            bounds = f" between {opt.low} and {opt.high}" if opt.low is not None else ""
+            raise ValueError(f"{where}: must be a number{bounds}, got {value!r}")
