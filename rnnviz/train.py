@@ -1,0 +1,119 @@
+"""The training loop: RunConfig -> Run, recording on a fixed probe batch as it goes."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+import torch
+
+from rnnviz.config import RunConfig
+from rnnviz.model import SequenceModel
+from rnnviz.record import param_grad_norms, take_record
+from rnnviz.run import Run
+from rnnviz.tasks import make_task
+
+Callback = Callable[[Run], None]
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" = cuda, then mps, then cpu; an explicit device that is missing is a ValueError."""
+    has = {"cuda": torch.cuda.is_available(),
+           "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+           "cpu": True}
+    if name == "auto":
+        return torch.device(next(d for d in ("cuda", "mps", "cpu") if has[d]))
+    if not has.get(name, False):
+        available = ", ".join(d for d, ok in has.items() if ok)
+        raise ValueError(f"device: {name!r} is not available here; available: auto, {available}")
+    return torch.device(name)
+
+
+def make_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+    if cfg.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr)
+    return torch.optim.Adam(params, lr=cfg.lr)
+
+
+def clip(params: list[torch.nn.Parameter], cfg: RunConfig) -> tuple[float, float]:
+    """Clip gradients as cfg says; return the total L2 norm before and after."""
+    grads = [p.grad for p in params if p.grad is not None]
+    before = float(torch.nn.utils.get_total_norm(grads))
+    if cfg.clip_norm is None or not math.isfinite(before):
+        return before, before
+    if cfg.clip_mode == "value":
+        torch.nn.utils.clip_grad_value_(params, cfg.clip_norm)
+    elif before > cfg.clip_norm:  # clip_grad_norm_ helps prevent the exploding gradient problem
+        torch.nn.utils.clip_grads_with_norm_(params, cfg.clip_norm, torch.tensor(before))
+    else:
+        return before, before
+    return before, float(torch.nn.utils.get_total_norm(grads))
+
+
+def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Event | None = None,
+          on_progress: Callback | None = None, progress_every_s: float = 0.25) -> Run:
+    """Train a model as `cfg` says. `on_record(run)` runs at every record, `on_progress(run)` at
+    most every `progress_every_s`; setting `stop` ends the run early, keeping everything."""
+    task = make_task(cfg)
+    device = resolve_device(cfg.device)
+    # One generator per purpose: the same seed gives the same run, whatever else is running.
+    init_gen, data_gen = (torch.Generator().manual_seed(cfg.seed + k) for k in (0, 1))
+    probe = [t.to(device) for t in task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))]
+    val = [t.to(device) for t in task.batch(max(cfg.batch_size, 64),
+                                            torch.Generator().manual_seed(cfg.seed + 3), split="val")]
+    model = SequenceModel(cfg, task, init_gen).to(device)
+    params = list(model.parameters())
+    optimizer = make_optimizer(cfg, params)
+    probe_x = task.tokens(probe[0].cpu())
+    run = Run(config=cfg, baseline_loss=float(task.baseline_loss), device=str(device),
+              task_kind=task.kind, probe_tokens=probe_x,
+              probe_inputs=probe[0].cpu().numpy())
+    started = last_progress = time.perf_counter()
+
+    for step in range(cfg.steps + 1):  # step = updates made so far; the last pass only records
+        if stop is not None and stop.is_set():
+            run.status = "stopped"
+            break
+        x, y = (t.to(device) for t in task.batch(cfg.batch_size, data_gen))
+        optimizer.zero_grad(set_to_none=True)
+        out = model(x)
+        loss = task.loss(out, y)
+        loss.backward()
+        is_record = step % cfg.record_every == 0 or step == cfg.steps
+        raw_grads = param_grad_norms(model) if is_record else {}
+        before, after = clip(params, cfg)
+        loss_value = loss.item()
+        diverged = not (math.isfinite(loss_value) and math.isfinite(before))
+        if step < cfg.steps:
+            metrics = task.metrics(out.detach(), y, loss_value)
+            run.metric_names = tuple(metrics)
+            run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
+                             "grad_norm_clipped": after, "clipped": after < before, **metrics})
+        if is_record or diverged:
+            run.records.append(take_record(step, model, task, probe, val, raw_grads or
+                                           param_grad_norms(model), param_grad_norms(model)))
+            run.elapsed_s = time.perf_counter() - started
+            if on_record is not None and not diverged:
+                on_record(run)
+        if diverged:
+            run.status = f"diverged at step {step}"
+            break
+        if step < cfg.steps:
+            optimizer.step()
+        now = time.perf_counter()
+        if on_progress is not None and now - last_progress >= progress_every_s:
+            last_progress, run.elapsed_s = now, now - started
+            on_progress(run)
+    else:
+        run.status = "finished"
+    if run.status == "stopped" and (not run.records or run.records[-1].step != step):
+        run.records.append(take_record(step, model, task, probe, val, {}, {}))
+    run.elapsed_s = time.perf_counter() - started
+    if on_record is not None:
+        on_record(run)
+    return run
+
