@@ -28,7 +28,7 @@ class Record:
     grad_by_time_total: np.ndarray | None   # (L, T) for the total loss, where the loss is per step
     param_grad_norm: dict[str, float]       # training-batch gradient at these weights, before clipping
     param_grad_norm_clipped: dict[str, float]  # ... and after clipping
-    spectral_radius: dict[str, float]       # per recurrent block, e.g. "weight_hh_l0" or "weight_hh_l0.forget"
+    spectral_radius: dict[str, float]       # per W_hh block: "weight_hh_l0", "weight_hh_l0.forget"
     eigenvalues: dict[str, np.ndarray]      # same keys, complex eigenvalues of the H x H block
     probe_loss: float
     val_loss: float                         # held-out batch (a fixed validation batch)

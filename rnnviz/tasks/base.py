@@ -34,6 +34,7 @@ class Task:
     """
 
     name: ClassVar[str]
+    title: ClassVar[str] = ""           # human name for a select box, e.g. "Adding problem"
     kind: ClassVar[str]                 # "regression" or "classification"
     OPTIONS: ClassVar[dict[str, Option]] = {}
     targets: str = "last"               # "last": one target per sequence; "every": per step
@@ -48,10 +49,14 @@ class Task:
         if unknown:
             raise ValueError(f"task_options: unknown option(s) {', '.join(unknown)} for task "
                              f"{self.name!r}; valid options are {', '.join(self.OPTIONS) or 'none'}")
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
+            raise ValueError(f"seq_len: must be an integer >= 1, got {seq_len!r}")
         self.seq_len = seq_len
         self.options = {k: options.get(k, opt.default) for k, opt in self.OPTIONS.items()}
         for key, opt in self.OPTIONS.items():
             check_option(key, self.options[key], opt)
+            if isinstance(opt.default, int) and not isinstance(opt.default, bool):
+                self.options[key] = int(self.options[key])  # 5.0 from a JSON or a slider -> 5
 
     def batch(self, batch_size: int, generator: torch.Generator,
               split: str = "train") -> tuple[Tensor, Tensor]:
@@ -93,6 +98,10 @@ def check_option(key: str, value: Any, opt: Option) -> None:
     if opt.choices is not None:
         if value not in opt.choices:
             raise ValueError(f"{where}: {value!r} is not one of {', '.join(opt.choices)}")
+        return
+    if isinstance(opt.default, str):
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: must be a string, got {type(value).__name__}")
         return
     if isinstance(opt.default, bool):
         if not isinstance(value, bool):
