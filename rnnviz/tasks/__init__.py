@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rnnviz.tasks.base import IGNORE, Option, Task
-from rnnviz.tasks.memory import Adding
+from rnnviz.tasks.csv_task import CsvForecast
+from rnnviz.tasks.memory import Adding, Copy, TemporalOrder
+from rnnviz.tasks.reber import Reber
+from rnnviz.tasks.text import Chars, Words
+from rnnviz.tasks.waves import Ramp, Sine
 
 if TYPE_CHECKING:
     from rnnviz.config import RunConfig
 
-TASKS: dict[str, type[Task]] = {task.name: task for task in (Adding,)}
+# In teaching order: the first lesson, easy forecasting, memory, grammar, text, your own data.
+TASKS: dict[str, type[Task]] = {task.name: task for task in (
+    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast)}
 
 
 def make_task(cfg: RunConfig) -> Task:
