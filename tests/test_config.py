@@ -1,0 +1,52 @@
+"""RunConfig validation: every bad field is a ValueError that names it and says what is valid."""
+
+import pytest
+
+from rnnviz import RunConfig
+
+
+@pytest.mark.parametrize("field,value,says", [
+    ("cell", "transformer", "rnn_tanh, rnn_relu, lstm, gru"),
+    ("task", "chess", "adding"),
+    ("optimizer", "lbfgs", "adam, sgd, rmsprop"),
+    ("recurrent_init", "zeros", "orthogonal"),
+    ("clip_mode", "l1", "norm, value"),
+    ("device", "tpu", "auto"),
+    ("hidden_size", 0, ">= 1"),
+    ("hidden_size", 2.5, ">= 1"),
+    ("num_layers", 0, ">= 1"),
+    ("seq_len", 1, ">= 2"),
+    ("batch_size", 0, ">= 1"),
+    ("steps", -3, ">= 1"),
+    ("record_every", 0, ">= 1"),
+    ("lr", 0, "positive"),
+    ("lr", -1e-3, "positive"),
+    ("lr", float("nan"), "positive"),
+    ("clip_norm", 0.0, "positive"),
+    ("spectral_radius", -1.0, "positive"),
+    ("spectral_radius", 0, "positive"),
+    ("momentum", 1.0, "[0, 1)"),
+    ("forget_bias", float("inf"), "finite"),
+    ("seed", "one", "integer"),
+    ("task_options", "noise=1", "dict"),
+])
+def test_bad_field_raises_value_error_naming_it(field, value, says):
+    with pytest.raises(ValueError) as error:
+        RunConfig(**{field: value})
+    assert str(error.value).startswith(f"{field}:") and says in str(error.value)
+
+
+def test_round_trip_and_replace():
+    cfg = RunConfig(cell="gru", clip_norm=None, task_options={"a": 1})
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
+    assert cfg.replace(cell="lstm").cell == "lstm"
+    with pytest.raises(ValueError, match="hidden_size"):
+        cfg.replace(hidden_size=-1)
+    with pytest.raises(ValueError, match="unknown RunConfig field.*colour"):
+        RunConfig.from_dict({"colour": "red"})
+
+
+def test_unknown_task_option_is_named():
+    from rnnviz.tasks import make_task
+    with pytest.raises(ValueError, match="task_options: unknown option.*wobble"):
+        make_task(RunConfig(task="adding", task_options={"wobble": 1}))
