@@ -13,8 +13,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from rnnviz.tasks.base import Option, Task
-from rnnviz.tasks.windows import draw_windows, min_length, split_point, target_weights, weighted_entropy, \
-    window_source
+from rnnviz.tasks.windows import (
+    draw_windows,
+    min_length,
+    split_point,
+    target_weights,
+    weighted_entropy,
+    window_source,
+)
 
 DEFAULT_TEXT = files("rnnviz").joinpath("data", "default_text.txt").read_text(encoding="utf-8")
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9]")  # words (with 's, n't) and punctuation
