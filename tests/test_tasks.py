@@ -16,7 +16,7 @@ from rnnviz.config import RunConfig
 from rnnviz.tasks import IGNORE, TASKS, Task, make_task
 from rnnviz.tasks.reber import SYMBOLS
 from rnnviz.tasks.text import DEFAULT_TEXT, words_of
-from rnnviz.tasks.windows import split_point
+from rnnviz.tasks.windows import split_point, target_weights
 
 NAMES = ["ramp", "sine", "adding", "copy", "temporal_order", "reber", "chars", "words", "csv"]
 
@@ -96,6 +96,16 @@ def test_best_constant_prediction_matches_baseline(name, options):
     _, y = task.batch(8192, gen(3))
     rel = 0.05 if name in LOOSE else 0.01
     assert best_constant_loss(task, y) == pytest.approx(task.baseline_loss, rel=rel)
+
+
+@pytest.mark.parametrize("targets", ["every", "last"])
+def test_target_weights_count_every_window(targets):
+    n, T = 23, 6
+    counts = np.zeros(n)
+    for start in range(n - T):  # windows read start .. start+T-1, targets after each step
+        counts[start + 1:start + T + 1] += 1 if targets == "every" else 0
+        counts[start + T] += 1 if targets == "last" else 0
+    assert np.allclose(target_weights(n, T, targets), counts / counts.sum())
 
 
 def test_adding_target_is_the_sum_of_the_marked_values_and_a_perfect_model_has_zero_loss():
