@@ -29,7 +29,7 @@ class RunConfig:
     steps: int = 300
     optimizer: str = "adam"
     lr: float = 1e-3
-    momentum: float = 0.9               # sgd momentum / rmsprop momentum; ignored by adam
+    momentum: float = 0.9               # sgd only; adam and rmsprop use torch's defaults
     clip_norm: float | None = 1.0       # None = clipping off (the toggle)
     clip_mode: str = "norm"             # "norm": rescale the total L2 norm; "value": clamp each element
     recurrent_init: str = "default"     # torch's uniform, or orthogonal, identity (IRNN), scaled
@@ -38,7 +38,7 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"                # "auto" = cuda, then mps, then cpu
     record_every: int = 10              # record at step 0, every N steps, and the last step
-    probe_size: int = 16                # sequences in the fixed probe batch that records look at
+    probe_size: int = 8                 # sequences in the fixed probe batch that records look at
     task_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -98,3 +98,19 @@ def _positive(name: str, value: Any) -> None:
 def _choice(name: str, value: Any, valid: tuple[str, ...]) -> None:
     if value not in valid:
         raise ValueError(f"{name}: unknown {name} {value!r}; valid values are {', '.join(valid)}")
+
+
+def record_bytes(cfg: RunConfig, gates: int) -> int:
+    """Approximate bytes one Record holds (float32 hidden, gates and cell state on the probe batch)."""
+    per_layer = cfg.probe_size * cfg.seq_len * cfg.hidden_size * (2 if cfg.bidirectional else 1)
+    arrays = 1 + gates + (1 if cfg.cell == "lstm" else 0)
+    return 4 * per_layer * arrays * cfg.num_layers
+
+
+def record_every_within(cfg: RunConfig, max_bytes: int) -> int:
+    """The smallest record_every >= cfg.record_every whose records fit in `max_bytes` in all."""
+    from rnnviz.cells import GATES
+
+    per_record = record_bytes(cfg, len(GATES[cfg.cell]))
+    max_records = max(int(max_bytes // max(per_record, 1)) - 2, 1)  # step 0 and the last step
+    return max(cfg.record_every, math.ceil(cfg.steps / max_records))

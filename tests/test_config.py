@@ -50,3 +50,14 @@ def test_unknown_task_option_is_named():
     from rnnviz.tasks import make_task
     with pytest.raises(ValueError, match="task_options: unknown option.*wobble"):
         make_task(RunConfig(task="adding", task_options={"wobble": 1}))
+
+
+def test_record_every_within_a_memory_budget():
+    from rnnviz.config import record_bytes, record_every_within
+
+    cfg = RunConfig(cell="lstm", hidden_size=64, seq_len=50, probe_size=8, steps=3000)
+    assert record_bytes(cfg, 4) == 4 * 8 * 50 * 64 * 6
+    every = record_every_within(cfg, max_bytes=20 * 2**20)
+    records = cfg.steps // every + 2
+    assert records * record_bytes(cfg, 4) <= 20 * 2**20 and every > cfg.record_every
+    assert record_every_within(cfg.replace(steps=100), 20 * 2**20) == 10  # small runs keep theirs
