@@ -47,8 +47,8 @@ def clip(params: list[torch.nn.Parameter], cfg: RunConfig) -> tuple[float, float
         return before, before
     if cfg.clip_mode == "value":
         torch.nn.utils.clip_grad_value_(params, cfg.clip_norm)
-    elif before > cfg.clip_norm:  # clip_grad_norm_ helps prevent the exploding gradient problem
-        torch.nn.utils.clip_grads_with_norm_(params, cfg.clip_norm, torch.tensor(before))
+    elif before > cfg.clip_norm:  # clipping the norm helps prevent the exploding gradient problem
+        torch._foreach_mul_(grads, cfg.clip_norm / (before + 1e-6))  # as clip_grad_norm_ scales
     else:
         return before, before
     return before, float(torch.nn.utils.get_total_norm(grads))
