@@ -1,0 +1,97 @@
+"""Gates: per-gate unit-by-time heatmaps, saturation over training, histograms, the LSTM cell state."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz import analysis
+from rnnviz.cells import GATES
+from rnnviz.plots.hidden import TIME_AXIS, pick_sequence, symmetric_range, unit_heatmap
+from rnnviz.plots.style import DIVERGING, GATE_COLORS, SEQUENTIAL, finish, new_figure, note
+from rnnviz.run import Run
+
+GATE_HINTS = {
+    "input": "Bright = new information is written into the cell at this step.",
+    "forget": "Bright (near 1) = the cell keeps its memory; dark = it forgets here.",
+    "cell": "The candidate value the input gate may write (tanh: -1 to 1).",
+    "output": "Bright = the cell's memory is shown to the rest of the network.",
+    "reset": "Dark = the previous state is ignored when forming the candidate.",
+    "update": "Bright (near 1) = the unit keeps its old state; dark = it takes the new candidate.",
+    "new": "The candidate state (tanh: -1 to 1) mixed in where the update gate is low.",
+}
+NO_GATES = "A {cell} has no gates: pick an LSTM or a GRU to see them."
+
+
+def gate_heatmap_figure(run: Run, record_index: int = -1, gate: str = "forget", sequence: int = 0,
+                        layer: int = -1, presenter: bool = False) -> go.Figure:
+    """One gate's value for every unit (rows) at every time step (columns)."""
+    cell = run.config.cell
+    fig = new_figure(f"{gate.capitalize()} gate over time", GATE_HINTS.get(gate, ""), TIME_AXIS,
+                     "hidden unit")
+    if not GATES[cell]:
+        return finish(note(fig, NO_GATES.format(cell=cell)), presenter)
+    if gate not in GATES[cell]:
+        raise ValueError(f"gate: {gate!r} is not a gate of {cell}; valid gates are {', '.join(GATES[cell])}")
+    if not run.records:
+        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+    record = analysis.record_at(run, record_index)
+    values = np.asarray(pick_sequence(run, record.gates[layer][gate], sequence), dtype=np.float64)
+    tanh = gate in analysis.TANH_GATES
+    unit_heatmap(fig, run, values, sequence, (-1.0, 1.0) if tanh else (0.0, 1.0),
+                 DIVERGING if tanh else SEQUENTIAL, f"{gate} gate", gate)
+    fig.update_layout(title_text=f"{gate.capitalize()} gate over time, at step {record.step}")
+    return finish(fig, presenter)
+
+
+def saturation_figure(run: Run, layer: int = -1, presenter: bool = False) -> go.Figure:
+    """Share of saturated gate values (sigmoid < 0.1 or > 0.9, tanh |v| > 0.8) over training."""
+    fig = new_figure("Gate saturation over training", "Saturated gates act as switches and pass "
+                     "little gradient; a tanh RNN whose units all saturate stops learning.",
+                     "training step (record)", "share of values saturated")
+    frame = analysis.saturation_over_training(run, layer)
+    if frame.empty:
+        text = NO_GATES.format(cell=run.config.cell) if run.records else "No record yet."
+        return finish(note(fig, text), presenter)
+    for gate, part in frame.groupby("gate", sort=False):
+        fig.add_trace(go.Scatter(x=part["step"].to_numpy(), y=part["share"].to_numpy(), mode="lines+markers",
+                                 name=gate, meta=gate, line=dict(color=GATE_COLORS.get(gate), width=2.5)))
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return finish(fig, presenter)
+
+
+def gate_histogram_figure(run: Run, record_index: int = -1, layer: int = -1,
+                          presenter: bool = False) -> go.Figure:
+    """Distribution of each gate's values over the probe batch at one record."""
+    fig = new_figure("Gate values", "Mass piled at 0 and 1 = saturated gates working as switches; "
+                     "a hump in the middle = gates still undecided.", "gate value", "share of values")
+    if not run.records:
+        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+    record = analysis.record_at(run, record_index)
+    gates = analysis.gate_values(run, record, layer)
+    if not gates:
+        return finish(note(fig, NO_GATES.format(cell=run.config.cell)), presenter)
+    for gate, values in gates.items():
+        v = np.asarray(values, dtype=np.float64).ravel()
+        fig.add_trace(go.Histogram(x=v[np.isfinite(v)], name=gate, meta=gate, histnorm="probability",
+                                   xbins=dict(start=-1.0, end=1.0, size=0.04), opacity=0.6,
+                                   marker_color=GATE_COLORS.get(gate)))
+    fig.update_layout(barmode="overlay", title_text=f"Gate values at step {record.step}")
+    return finish(fig, presenter)
+
+
+def cell_state_figure(run: Run, record_index: int = -1, sequence: int = 0, layer: int = -1,
+                      presenter: bool = False) -> go.Figure:
+    """The LSTM cell state c_t of every unit over time: the memory the gates write and keep."""
+    fig = new_figure("LSTM cell state over time", "Horizontal bands = values carried unchanged "
+                     "across many steps: the long memory an RNN lacks.", TIME_AXIS, "hidden unit")
+    if run.config.cell != "lstm":
+        return finish(note(fig, f"A {run.config.cell} has no separate cell state: its hidden state "
+                                "is its memory."), presenter)
+    if not run.records:
+        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+    record = analysis.record_at(run, record_index)
+    values = np.asarray(pick_sequence(run, record.cell_state[layer], sequence), dtype=np.float64)
+    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "c_t", "cell_state")
+    fig.update_layout(title_text=f"LSTM cell state over time, at step {record.step}")
+    return finish(fig, presenter)

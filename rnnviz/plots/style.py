@@ -1,0 +1,137 @@
+"""Shared look of every figure: a colour-blind-safe palette, a projector-readable template, and
+helpers for the things every plot needs (run labels, divergence markers, empty-state notes)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from rnnviz.run import Run
+
+# Okabe & Ito (2008), ordered for a white background (their yellow last: weak on white).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
+GATE_COLORS = {"input": "#0072B2", "forget": "#E69F00", "cell": "#009E73", "output": "#D55E00",
+               "reset": "#CC79A7", "update": "#56B4E9", "new": "#009E73", "hidden": "#000000"}
+REFERENCE = "#555555"  # baselines, unit circles, thresholds
+DIVERGING = "RdBu_r"  # blue < 0 < red, centred with zmid=0
+SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
+MIN_FONT = 14
+
+TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
+TEMPLATE.layout.update(
+    font=dict(size=MIN_FONT, family="Helvetica, Arial, sans-serif"),
+    title=dict(font=dict(size=20), x=0.01, xanchor="left"),
+    colorway=list(PALETTE),
+    legend=dict(font=dict(size=MIN_FONT)),
+    hoverlabel=dict(font=dict(size=MIN_FONT)),
+    margin=dict(l=70, r=30, t=90, b=60),
+)
+
+
+def new_figure(title: str, hint: str = "", x_title: str = "", y_title: str = "") -> go.Figure:
+    """An empty figure in the house template; `hint` (what to look for) becomes the subtitle."""
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE, uirevision=title,  # keep zoom across live redraws
+                      title=dict(text=title, subtitle=dict(text=hint, font=dict(size=MIN_FONT))))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def scale_fonts(fig: go.Figure, factor: float = 1.5) -> go.Figure:
+    """Scale every font of `fig` (for a projector); returns the same figure."""
+    size = lambda s, default=MIN_FONT: (s or default) * factor  # noqa: E731
+    fig.update_layout(font_size=size(fig.layout.font.size), legend_font_size=size(None),
+                      title_font_size=size(fig.layout.title.font.size, 20))
+    fig.layout.title.subtitle.font.size = size(fig.layout.title.subtitle.font.size)
+    for annotation in fig.layout.annotations:
+        annotation.font.size = size(annotation.font.size)
+    return fig
+
+
+def finish(fig: go.Figure, presenter: bool = False) -> go.Figure:
+    """Last touch of every public figure function: bigger fonts for a presenter."""
+    return scale_fonts(fig, 1.5) if presenter else fig
+
+
+def note(fig: go.Figure, text: str) -> go.Figure:
+    """Write `text` in the middle of an empty figure (nothing to show yet / for this cell)."""
+    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=16), name="note")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def as_runs(runs: Run | Sequence[Run]) -> list[Run]:
+    """A single run or a list of runs, as a list."""
+    return [runs] if isinstance(runs, Run) else list(runs)
+
+
+# Config fields worth naming in a legend, most telling first, with their short forms.
+SHORT = {"task": "{}", "clip_norm": "clip {}", "recurrent_init": "{} init",
+         "hidden_size": "H={}", "seq_len": "T={}", "num_layers": "{} layers", "bidirectional": "bidir {}",
+         "optimizer": "{}", "lr": "lr={}", "forget_bias": "forget bias {}", "clip_mode": "clip by {}",
+         "momentum": "momentum {}", "batch_size": "batch {}", "seed": "seed {}", "steps": "{} steps"}
+MAX_FIELDS = 3  # a legend entry names at most this many differences
+
+
+def run_labels(runs: Sequence[Run]) -> list[str]:
+    """run.name where set, else the cell plus (up to 3) config fields that differ between runs."""
+    configs = [r.config.to_dict() for r in runs]
+    for c in configs:  # "scaled init" means nothing without its radius
+        if c["recurrent_init"] == "scaled":
+            c["recurrent_init"] = f"scaled ρ={c['spectral_radius'] or 1.0:g}"
+    differ = [k for k in SHORT if len({repr(c[k]) for c in configs}) > 1][:MAX_FIELDS]
+    labels = []
+    for run, cfg in zip(runs, configs, strict=True):
+        parts = [cfg["cell"]] + [SHORT[k].format("off" if cfg[k] is None else cfg[k]) for k in differ]
+        labels.append(run.name or " · ".join(parts))
+    counts = {label: labels.count(label) for label in labels}
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):  # two identical configs still get distinct legend names
+        seen[label] = seen.get(label, 0) + 1
+        if counts[label] > 1:
+            labels[i] = f"{label} #{seen[label]}"
+    return labels
+
+
+def color(i: int) -> str:
+    """The i-th palette colour, cycling."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def mark_divergence(fig: go.Figure, run: Run, label: str, color_: str, many: bool) -> None:
+    """A dotted vertical line and "diverged at step k" where `run` diverged (nothing otherwise)."""
+    if not run.diverged:
+        return
+    text = f"diverged at step {run.diverged_step}" + (f" ({label})" if many else "")
+    fig.add_vline(x=run.diverged_step, line=dict(color=color_, dash="dot", width=2),
+                  annotation=dict(text=text, font=dict(size=MIN_FONT, color=color_),
+                                  textangle=-90, xanchor="right"),
+                  annotation_position="top left")
+
+
+def finite_or_nan(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Float array with inf/nan as nan: plotly draws a gap there."""
+    v = np.array(values, dtype=np.float64)
+    v[~np.isfinite(v)] = np.nan
+    return v
+
+
+def axis_labels(tokens: Sequence[str]) -> list[str]:
+    """Characters made safe and visible as tick labels: escaped, space as ␣, newline as ↵."""
+    visible = {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}
+    return [html.escape(visible.get(t, t)) for t in tokens]
+
+
+def unit_labels(width: int, directions: int) -> list[str]:
+    """Y tick labels of a unit axis: "0".."H-1", or "→0".. and "←0".. for a bidirectional layer."""
+    if directions == 1:
+        return [str(u) for u in range(width)]
+    half = width // 2
+    return [f"→{u}" for u in range(half)] + [f"←{u}" for u in range(half)]

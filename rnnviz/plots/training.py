@@ -1,0 +1,184 @@
+"""Curves over training steps: loss, gradient norm, task metrics, validation loss."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz import analysis
+from rnnviz.plots.style import (
+    REFERENCE,
+    as_runs,
+    color,
+    finish,
+    finite_or_nan,
+    mark_divergence,
+    new_figure,
+    note,
+    run_labels,
+)
+from rnnviz.run import Run
+
+STEP_AXIS = "training step (optimizer updates)"
+LOSS_UNITS = {"regression": "loss (mean squared error)", "classification": "loss (cross-entropy, nats)"}
+
+
+def _loss_axis(runs: Sequence[Run]) -> str:
+    kinds = {r.task_kind for r in runs}
+    return LOSS_UNITS.get(kinds.pop(), "loss") if len(kinds) == 1 else "loss"
+
+
+def _last_step(runs: Sequence[Run]) -> int:
+    return max(r.config.steps for r in runs)
+
+
+def _mark_nonfinite(fig: go.Figure, steps: np.ndarray, values: np.ndarray, top: float, color_: str,
+                    label: str) -> None:
+    """An x at the top of the axis for every step whose value is inf or nan."""
+    bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
+    if bad.any():
+        fig.add_trace(go.Scatter(
+            x=steps[bad], y=np.full(int(bad.sum()), top), mode="markers", name=f"{label}: inf/nan",
+            marker=dict(symbol="x", size=12, color=color_), legendgroup=label,
+            hovertext=[str(v) for v in np.asarray(values)[bad]], meta="nonfinite"))
+
+
+def _top(arrays: Sequence[np.ndarray]) -> float:
+    finite = np.concatenate([a[np.isfinite(a)] for a in arrays] + [np.zeros(0)])
+    return float(finite.max()) if finite.size else 1.0
+
+
+def _log_if_wide(fig: go.Figure, values: Sequence[np.ndarray], limit: float = 2.0) -> bool:
+    wide = analysis.decades(np.concatenate([np.ravel(v) for v in values] + [np.zeros(0)])) > limit
+    if wide:
+        fig.update_yaxes(type="log", exponentformat="power")
+    return wide
+
+
+def _baselines(fig: go.Figure, runs: Sequence[Run], labels: list[str], x_max: float) -> list[float]:
+    """Dashed line(s) at the best constant prediction's loss, one per distinct baseline."""
+    values = {}
+    for run, label in zip(runs, labels, strict=True):
+        if np.isfinite(run.baseline_loss):
+            values.setdefault(run.baseline_loss, label)
+    for value, label in values.items():
+        name = "best constant prediction" + (f" ({label})" if len(values) > 1 else "")
+        fig.add_trace(go.Scatter(x=[0, x_max], y=[value, value], mode="lines", name=name,
+                                 line=dict(color=REFERENCE, dash="dash", width=2), meta="baseline",
+                                 hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>"))
+    return list(values)
+
+
+def loss_figure(runs: Run | Sequence[Run], smooth: int = 1, presenter: bool = False) -> go.Figure:
+    """Training loss per step of one or more runs, against the best constant prediction."""
+    runs = as_runs(runs)
+    fig = new_figure("Training loss", "Learning = the curve falls below the dashed line (the best "
+                     "a network can do without looking at the sequence).", STEP_AXIS, _loss_axis(runs))
+    if not runs:
+        return finish(note(fig, "No run yet: train one first."), presenter)
+    labels, many = run_labels(runs), len(runs) > 1
+    series = [(r.history["step"].to_numpy(), r.history["loss"].to_numpy(dtype=np.float64)) for r in runs]
+    top = _top([finite_or_nan(y) for _, y in series] + [np.array([r.baseline_loss for r in runs])])
+    for i, (run, label, (x, y)) in enumerate(zip(runs, labels, series, strict=True)):
+        c = color(i)
+        if smooth > 1:
+            fig.add_trace(go.Scatter(x=x, y=finite_or_nan(y), mode="lines", name=f"{label} (raw)",
+                                     line=dict(color=c, width=1), opacity=0.3, legendgroup=label,
+                                     showlegend=False, meta="raw"))
+        fig.add_trace(go.Scatter(x=x, y=analysis.smooth(y, smooth), mode="lines", name=label,
+                                 line=dict(color=c, width=2.5), legendgroup=label, meta="loss"))
+        _mark_nonfinite(fig, x, y, top, c, label)
+        mark_divergence(fig, run, label, c, many)
+    baselines = _baselines(fig, runs, labels, _last_step(runs))
+    _log_if_wide(fig, [y for _, y in series] + [np.array(baselines)])
+    return finish(fig, presenter)
+
+
+def grad_norm_figure(runs: Run | Sequence[Run], presenter: bool = False) -> go.Figure:
+    """Total gradient norm per step before clipping (raw) and after (applied), on a log axis."""
+    runs = as_runs(runs)
+    fig = new_figure("Gradient norm", "Spikes that climb by decades = exploding gradients; with "
+                     "clipping on, the applied norm (dashed) stays at the clip line.",
+                     STEP_AXIS, "‖∇θ L‖ (total L2 norm, log scale)")
+    fig.update_yaxes(type="log", exponentformat="power")
+    if not runs:
+        return finish(note(fig, "No run yet: train one first."), presenter)
+    labels, many = run_labels(runs), len(runs) > 1
+    frames = [r.history for r in runs]
+    raw_all = [f["grad_norm"].to_numpy(dtype=np.float64) for f in frames]
+    after_all = [f["grad_norm_clipped"].to_numpy(dtype=np.float64) for f in frames]
+    floor = analysis.floor_for(*raw_all, *after_all)
+    top = _top([finite_or_nan(v) for v in raw_all])
+    clip_lines = set()
+    for i, (run, label, frame) in enumerate(zip(runs, labels, frames, strict=True)):
+        c, x = color(i), frame["step"].to_numpy()
+        clipping = run.config.clip_norm is not None
+        fig.add_trace(go.Scatter(x=x, y=analysis.log_floor(raw_all[i], floor).values, mode="lines",
+                                 name=f"{label}: raw" if clipping else label, legendgroup=label,
+                                 line=dict(color=c, width=2), meta="raw"))
+        if clipping:
+            fig.add_trace(go.Scatter(x=x, y=analysis.log_floor(after_all[i], floor).values,
+                                     mode="lines", name=f"{label}: applied", legendgroup=label,
+                                     line=dict(color=c, width=2, dash="dash"), meta="applied"))
+            if run.config.clip_mode == "norm":
+                clip_lines.add(run.config.clip_norm)
+        _mark_nonfinite(fig, x, raw_all[i], top, c, label)
+        mark_divergence(fig, run, label, c, many)
+    for value in sorted(clip_lines):
+        fig.add_trace(go.Scatter(x=[0, _last_step(runs)], y=[value, value], mode="lines",
+                                 name=f"clip_norm = {value:g}", meta="clip_norm",
+                                 line=dict(color=REFERENCE, dash="dot", width=2)))
+    return finish(fig, presenter)
+
+
+def metric_figure(runs: Run | Sequence[Run], name: str, presenter: bool = False) -> go.Figure:
+    """A task metric of the training batches (a history column: accuracy, perplexity) per step."""
+    runs = as_runs(runs)
+    hints = {"accuracy": "Higher is better; chance level is where an untrained network starts.",
+             "perplexity": "Lower is better: the number of equally likely choices the model "
+                           "still hesitates between."}
+    fig = new_figure(f"Training {name}", hints.get(name, ""), STEP_AXIS, name)
+    having = [(i, r) for i, r in enumerate(runs) if name in r.history.columns]
+    if not having:
+        return finish(note(fig, f"No run here reports {name!r}."), presenter)
+    labels = run_labels(runs)
+    ys = []
+    for i, run in having:
+        frame = run.history
+        y = frame[name].to_numpy(dtype=np.float64)
+        ys.append(y)
+        fig.add_trace(go.Scatter(x=frame["step"].to_numpy(), y=finite_or_nan(y), mode="lines",
+                                 name=labels[i], line=dict(color=color(i), width=2.5), meta=name))
+        mark_divergence(fig, run, labels[i], color(i), len(runs) > 1)
+    if name == "accuracy":
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="accuracy (share correct)")
+    else:
+        _log_if_wide(fig, ys)
+    return finish(fig, presenter)
+
+
+def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool = False) -> go.Figure:
+    """Held-out loss (or a Record.val_metrics entry) at every record, against the baseline."""
+    runs = as_runs(runs)
+    is_loss = metric == "loss"
+    fig = new_figure(f"Validation {metric}", "A gap opening between training and validation loss "
+                     "= memorising the training batches.", STEP_AXIS,
+                     _loss_axis(runs) if is_loss else metric)
+    if not runs or not any(r.records for r in runs):
+        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+    labels = run_labels(runs)
+    ys = []
+    for i, run in enumerate(runs):
+        x = np.array(run.record_steps)
+        y = np.array([r.val_loss if is_loss else r.val_metrics.get(metric, np.nan) for r in run.records],
+                     dtype=np.float64)
+        ys.append(y)
+        fig.add_trace(go.Scatter(x=x, y=finite_or_nan(y), mode="lines+markers", name=labels[i],
+                                 line=dict(color=color(i), width=2.5), meta=f"val_{metric}"))
+        mark_divergence(fig, run, labels[i], color(i), len(runs) > 1)
+    if is_loss:
+        ys.append(np.array(_baselines(fig, runs, labels, _last_step(runs))))
+    _log_if_wide(fig, ys)
+    return finish(fig, presenter)
