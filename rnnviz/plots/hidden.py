@@ -188,6 +188,6 @@ def text_activation_html(run: Run, record_index: int, unit: int, sequence: int =
     legend = (f'<div style="display: flex; align-items: center; gap: 8px; margin-top: 8px; '
               f'font-size: {MIN_FONT}px">{-limit:.2g}<span style="display: inline-block; width: 200px; '
               f'height: 14px; background: linear-gradient(to right, {stops})"></span>{limit:+.2g}'
-              f'<span>unit {unit}, layer {layer}, step {record.step}</span></div>')
+              f'<span>unit {unit}, layer {layer % len(record.hidden)}, step {record.step}</span></div>')
     return (f'<div style="font-family: monospace; font-size: 18px; line-height: 1.9; '
             f'white-space: pre-wrap">{"".join(spans)}</div>{legend}')
