@@ -113,11 +113,16 @@ def _plain(value: Any) -> Any:
 
 
 def _load(file: IO[bytes]) -> Run:
+    if not file.seekable():
+        file = io.BytesIO(file.read())
+    start = file.tell()
+    head = file.read(4)
+    file.seek(start)
+    if head != b"PK\x03\x04":  # every .npz is a zip archive
+        raise ValueError(f"not an rnnviz run file: {'not an .npz archive' if head else 'the file is empty'}")
     try:
         with np.load(file, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except AttributeError:  # np.load gave a plain array (a .npy file): no context manager
-        raise ValueError("not an rnnviz run file: a single .npy array, not an .npz archive") from None
     except Exception as exc:  # zip, zlib, EOF, pickle, header errors: all mean "not ours"
         raise ValueError(f"not an rnnviz run file: {exc or type(exc).__name__}") from exc
     if META not in arrays:

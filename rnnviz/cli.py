@@ -1,0 +1,305 @@
+"""The command line: `python -m rnnviz train|presets|tasks|show`, the same loop and run files as the app."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import textwrap
+import threading
+import time
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from rnnviz.cells import CELLS
+from rnnviz.config import DEVICES, INITS, OPTIMIZERS, RunConfig
+from rnnviz.presets import PRESETS
+from rnnviz.run import Run
+from rnnviz.runfile import load_run, save_run
+from rnnviz.tasks import TASKS, Option
+from rnnviz.train import train
+
+DEFAULT_OUT = "run.npz"
+NONE_WORDS = ("none", "off")
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+FIELD_HELP = {  # fields without an entry still get an option, with a plain help text
+    "cell": "recurrent cell", "task": "sequence task (see `python -m rnnviz tasks`)",
+    "hidden_size": "hidden units per layer and direction", "num_layers": "stacked recurrent layers",
+    "bidirectional": "also read each sequence backwards", "seq_len": "time steps per sequence",
+    "batch_size": "sequences per training batch", "steps": "optimizer steps", "lr": "learning rate",
+    "momentum": "SGD / RMSprop momentum (Adam ignores it)",
+    "clip_norm": "gradient clipping threshold; 'none' turns clipping off",
+    "clip_mode": "norm: rescale the total L2 norm; value: clamp each element",
+    "recurrent_init": "initialisation of the recurrent weights W_hh",
+    "spectral_radius": "target spectral radius of W_hh for --recurrent-init scaled ('none' = 1.0)",
+    "forget_bias": "LSTM forget-gate bias at init ('none' = torch's default)",
+    "seed": "random seed: the same seed gives the same run", "device": "auto = cuda, then mps, then cpu",
+    "record_every": "look inside the model every N steps (and at the first and last)",
+    "probe_size": "sequences in the fixed probe batch the records look at",
+}
+EPILOG = f"""\
+Options not given keep the preset's value (with --preset) or RunConfig's default.
+--task-option KEY=VALUE sets one task option (repeatable); VALUE is read as the option's type,
+and @PATH reads a file's text (for text and csv options). The run file goes to --out
+(default {DEFAULT_OUT}, replaced if it exists). Ctrl-C stops the run cleanly and still writes the
+file (exit status 130); a second Ctrl-C aborts without writing.
+
+example: python -m rnnviz train --cell lstm --task adding --steps 300 --out run.npz
+         python -m rnnviz train --preset gru_text --task-option text=@book.txt --steps 1000
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 bad input, 130 stopped by Ctrl-C)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return args.handler(args)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\naborted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rnnviz", description="See inside RNNs while they learn.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    tr = commands.add_parser("train", help="train one run and write its run file", epilog=EPILOG,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    config = tr.add_argument_group("run config: the preset, RunConfig's fields, the task's options")
+    config.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
+                        help=f"start from a preset's config: {', '.join(PRESETS)}")
+    add_config_options(config)
+    config.add_argument("--task-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a task option, e.g. noise=0.1 or text=@file.txt (repeatable)")
+    output = tr.add_argument_group("output")
+    output.add_argument("--out", "-o", default=DEFAULT_OUT, type=Path, metavar="PATH",
+                        help=f"run file (default: {DEFAULT_OUT})")
+    output.add_argument("--name", default="", help="a name for the run (shown in the app)")
+    output.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    tr.set_defaults(handler=cmd_train)
+    pr = commands.add_parser("presets", help="list the presets")
+    pr.add_argument("--verbose", "-v", action="store_true", help="also print each lesson")
+    pr.set_defaults(handler=cmd_presets)
+    ta = commands.add_parser("tasks", help="list the tasks and their options")
+    ta.add_argument("--verbose", "-v", action="store_true", help="also print each task's description")
+    ta.set_defaults(handler=cmd_tasks)
+    sh = commands.add_parser("show", help="print the summary of a run file")
+    sh.add_argument("path", type=Path, help="a run file written by `train` or the app")
+    sh.set_defaults(handler=cmd_show)
+    return parser
+
+
+def add_config_options(group: argparse._ArgumentGroup) -> None:
+    """One option per RunConfig field, typed from its annotation; task_options has --task-option."""
+    choices = {"cell": CELLS, "task": tuple(TASKS), "optimizer": OPTIMIZERS, "recurrent_init": INITS,
+               "device": DEVICES, "clip_mode": ("norm", "value")}
+    hints, defaults = typing.get_type_hints(RunConfig), RunConfig()
+    for field in dataclasses.fields(RunConfig):
+        name, flag = field.name, "--" + field.name.replace("_", "-")
+        args = typing.get_args(hints[name])
+        optional = type(None) in args
+        kind = next((a for a in args if a is not type(None)), hints[name]) if optional else hints[name]
+        if kind not in (bool, int, float, str):
+            continue
+        default = "none" if getattr(defaults, name) is None else getattr(defaults, name)
+        help_text = f"{FIELD_HELP.get(name, name.replace('_', ' '))} (default: {default!s:.20})"
+        if kind is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                               help=help_text)
+            continue
+        if name in choices:
+            help_text += f"; one of {', '.join(choices[name])}"
+        metavar = {int: "N", float: "X", str: "NAME"}[kind] + ("|none" if optional else "")
+        group.add_argument(flag, type=none_or(kind) if optional else kind, choices=choices.get(name),
+                           default=argparse.SUPPRESS, metavar=metavar, help=help_text)
+
+
+def none_or(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        return None if text.lower() in NONE_WORDS else kind(text)
+    parse.__name__ = f"{kind.__name__} or 'none'"  # argparse's "invalid ... value" message
+    return parse
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    """The preset (or the defaults), overridden by the options given, then the task options."""
+    base = PRESETS[args.preset].config if args.preset else RunConfig()
+    changes = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig) if hasattr(args, f.name)}
+    task = changes.get("task", base.task)
+    options = dict(base.task_options) if task == base.task else {}  # another task: its own defaults
+    for item in args.task_option:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--task-option: expected KEY=VALUE, got {item!r}")
+        options[key.strip()] = parse_option(key.strip(), raw, TASKS[task].OPTIONS.get(key.strip()))
+    return base.replace(**changes, task_options=options)
+
+
+def parse_option(key: str, raw: str, option: Option | None) -> Any:
+    """A task option's value from text, read as the option's type (any type for an unknown key)."""
+    kind = type(option.default) if option is not None and option.choices is None else None
+    if raw.startswith("@") and kind in (str, None):
+        try:
+            return Path(raw[1:]).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"task_options.{key}: cannot read {raw[1:]!r}: {exc}") from exc
+    if option is not None and (option.choices is not None or kind is str):
+        return raw
+    if kind in (bool, None) and raw.lower() in TRUE_WORDS + FALSE_WORDS:
+        return raw.lower() in TRUE_WORDS
+    for number in (int, float):
+        try:
+            return number(raw)
+        except ValueError:
+            pass
+    if kind is None:
+        return raw
+    raise ValueError(f"task_options.{key}: expected {'true or false' if kind is bool else 'a number'}, "
+                     f"got {raw!r}")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    cfg = build_config(args)
+    out: Path = args.out
+    if not out.parent.is_dir():  # fail now, not after the training
+        raise ValueError(f"--out: folder {str(out.parent)!r} does not exist")
+    stop = threading.Event()
+    progress = Progress(cfg.steps, sys.stderr, quiet=args.quiet)
+    with stop_on_interrupt(stop):
+        run = train(cfg, stop=stop, on_progress=progress, progress_every_s=progress.every_s)
+    progress.done(run)
+    run.name = args.name
+    save_run(run, out)
+    print(summary(run, out))
+    return 130 if stop.is_set() else 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    width = max(map(len, PRESETS)) + 2
+    for name, preset in PRESETS.items():
+        print(f"{name:<{width}}{preset.title}")
+        print(" " * width + config_text(preset.config, changed_only=True))
+        if args.verbose:
+            indent = " " * width
+            print(textwrap.fill(preset.lesson, 100, initial_indent=indent, subsequent_indent=indent))
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    width = max(map(len, TASKS)) + 2
+    for name, task in TASKS.items():
+        print(f"{name:<{width}}{task.title or name} ({task.kind})")
+        if args.verbose and task.__doc__:
+            print(textwrap.indent(textwrap.dedent("    " + task.__doc__.strip()), " " * (width - 4)))
+        for key, opt in task.OPTIONS.items():
+            allowed = (f"; one of {', '.join(opt.choices)}" if opt.choices else
+                       f"; {opt.low}..{opt.high}" if opt.low is not None else "")
+            print(f"{'':<{width}}--task-option {key}={short(opt.default)}  {opt.help}{allowed}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    run = load_run(args.path)
+    if run.name:
+        print(f"name: {run.name}")
+    print(textwrap.fill("config: " + config_text(run.config), 100, subsequent_indent="  "))
+    print(summary(run, args.path))
+    return 0
+
+
+def config_text(cfg: RunConfig, changed_only: bool = False) -> str:
+    """key=value for every field (or those a preset changes, cell and task always)."""
+    defaults = RunConfig()
+    items = [(k, v) for k, v in cfg.to_dict().items()
+             if not changed_only or k in ("cell", "task") or v != getattr(defaults, k)]
+    return " ".join(f"{k}={short(v) if k != 'task_options' else options_text(v)}" for k, v in items)
+
+
+def options_text(options: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={short(v)}" for k, v in options.items()) + "}"
+
+
+def short(value: Any, limit: int = 24) -> str:
+    """A value for a listing: long texts (a task's default text, say) cut short."""
+    if not isinstance(value, str):
+        return str(value)
+    if value and len(value) <= limit and not any(c.isspace() or c in "'\"\\" for c in value):
+        return value
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}...' ({len(value)} chars)"
+
+
+def summary(run: Run, path: Path | str | None = None) -> str:
+    """One line: status, steps, final loss vs baseline, final metrics, time, records, file."""
+    parts = [f"{run.steps_done}/{run.config.steps} steps"]
+    if run.rows:
+        val = f" (val {run.records[-1].val_loss:.4g})" if run.records else ""
+        parts.append(f"loss {run.rows[-1]['loss']:.4g}{val} vs baseline {run.baseline_loss:.4g}")
+    metrics = run.records[-1].val_metrics if run.records else {}
+    parts += [f"val {k} {v:.4g}" for k, v in metrics.items()]
+    parts += [f"{run.elapsed_s:.1f} s on {run.device}", f"{len(run.records)} records"]
+    return f"{run.status}: {', '.join(parts)}" + (f" -> {path}" if path is not None else "")
+
+
+class Progress:
+    """A progress bar on a terminal (redrawn with \\r), else a line every 10%."""
+
+    def __init__(self, total: int, stream: IO[str], quiet: bool = False):
+        self.total, self.stream, self.quiet = total, stream, quiet
+        self.tty = stream.isatty()
+        self.every_s = 0.1 if self.tty else 0.0  # off a terminal, look at every step, print every 10%
+        self.shown, self.width, self.started = -1, 0, time.perf_counter()
+
+    def __call__(self, run: Run) -> None:
+        steps = run.steps_done
+        if self.quiet or not run.rows or (not self.tty and steps * 10 // self.total <= self.shown):
+            return
+        self.shown = steps * 10 // self.total
+        row, rate = run.rows[-1], steps / max(time.perf_counter() - self.started, 1e-9)
+        text = (f"{100 * steps // self.total:3d}% {steps}/{self.total} steps, loss {row['loss']:.4g}, "
+                f"grad norm {row['grad_norm']:.3g}, {rate:.1f} steps/s")
+        if self.tty:
+            filled = 20 * steps // self.total
+            text = f"\r[{'#' * filled}{'.' * (20 - filled)}] {text}"
+            self.width = max(self.width, len(text))
+            self.stream.write(text.ljust(self.width))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self, run: Run) -> None:
+        self(run)
+        if self.tty and self.width:
+            self.stream.write("\n")
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C sets `stop` (the run ends after this step and is saved); a second aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nstopping after this step (Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
