@@ -206,5 +206,7 @@ def describe_ratio(norms: np.ndarray) -> str:
     if v[-1] == 0:
         return f"no gradient reaches t={T}"
     if v[0] == 0:
-        return f"gradient at t=0 underflows to 0: vanished completely by t=0 (from t={T})"
+        k = int(np.argmax(v != 0))  # the first step the gradient still reaches
+        return (f"gradient underflows to exactly 0 for t < {k}: those inputs get no learning signal; "
+                f"at t={k} it is {v[k] / v[-1]:.1e} × the gradient at t={T}")
     return f"gradient at t=0 is {v[0] / v[-1]:.1e} × the gradient at t={T}"

@@ -138,5 +138,6 @@ def test_decades_smooth_and_gradient_ratio():
     assert analysis.gradient_ratio(np.array([1e-9, 0.5, 1.0])) == pytest.approx(1e-9)
     assert np.isnan(analysis.gradient_ratio(np.array([1.0, np.inf])))
     assert "1.0e-09" in analysis.describe_ratio(np.array([1e-9, 1.0]))
-    assert "underflows to 0" in analysis.describe_ratio(np.array([0.0, 1.0]))
+    assert "0 for t < 2" in analysis.describe_ratio(np.array([0.0, 0.0, 1e-30, 1.0]))
+    assert "at t=2 it is 1.0e-30" in analysis.describe_ratio(np.array([0.0, 0.0, 1e-30, 1.0]))
     assert "inf" in analysis.describe_ratio(np.array([0.0, np.inf]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +23,7 @@ from rnnviz.plots.style import (
 from rnnviz.run import Record, Run
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross")  # past 8 colours, a new symbol
 TIME_AXIS = "time step t (position in the input sequence)"
 GRAD_AXIS = "‖∂L_T/∂h_t‖ (log scale)"
 
@@ -58,7 +60,7 @@ def grad_by_time_figure(runs: Run | Sequence[Run], record_index: int = -1, all_l
     floor = analysis.floor_for(*[_grads(rec, total) for _, _, rec, _ in chosen])
     finite = np.concatenate([g[np.isfinite(g)] for _, _, rec, _ in chosen for g in [_grads(rec, total)]])
     top = float(finite.max()) * 10 if finite.size and finite.max() > 0 else 1.0
-    underflow = False
+    underflow, placed = False, 0  # placed: annotation lines so far
     for _, label, record, i in chosen:
         grads = _grads(record, total)
         layers = range(len(grads)) if all_layers else [len(grads) - 1]
@@ -82,10 +84,12 @@ def grad_by_time_figure(runs: Run | Sequence[Run], record_index: int = -1, all_l
                     x=t[fl.nonfinite], y=np.full(int(fl.nonfinite.sum()), top), mode="markers",
                     name=f"{name}: overflow (inf/nan)", legendgroup=name, meta="nonfinite",
                     marker=dict(symbol="x", size=12, color=color(i))))
-        fig.add_annotation(text=f"{label + ': ' if many else ''}{analysis.describe_ratio(grads[-1])}",
-                           x=0.01, y=0.99 - 0.08 * i, xref="paper", yref="paper", showarrow=False,
+        lines = textwrap.wrap(f"{label + ': ' if many else ''}{analysis.describe_ratio(grads[-1])}", 70)
+        fig.add_annotation(text="<br>".join(lines), align="left",
+                           x=0.01, y=0.99 - 0.07 * placed, xref="paper", yref="paper", showarrow=False,
                            xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)",
                            font=dict(size=MIN_FONT, color=color(i)), name="ratio")
+        placed += len(lines)
     if underflow:
         fig.add_hline(y=floor, line=dict(color=REFERENCE, dash="dot", width=1),
                       annotation=dict(text="0 (float underflow), drawn here", font=dict(size=MIN_FONT)),
@@ -140,7 +144,8 @@ def param_grad_figure(run: Run, presenter: bool = False) -> go.Figure:
         label = name.removeprefix("rnn.")
         fig.add_trace(go.Scatter(x=steps, y=analysis.log_floor(before[:, j], floor).values,
                                  mode="lines+markers", name=label, legendgroup=label, meta="before",
-                                 line=dict(color=color(j), width=2, dash="solid")))
+                                 line=dict(color=color(j), width=2, dash="solid"),
+                                 marker=dict(symbol=SYMBOLS[j // 8 % len(SYMBOLS)], size=8)))
         if clipping:
             fig.add_trace(go.Scatter(x=steps, y=analysis.log_floor(after[:, j], floor).values,
                                      mode="lines", name=f"{label} (clipped)", legendgroup=label,

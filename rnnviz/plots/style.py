@@ -4,6 +4,7 @@ helpers for the things every plot needs (run labels, divergence markers, empty-s
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ REFERENCE = "#555555"  # baselines, unit circles, thresholds
 DIVERGING = "RdBu_r"  # blue < 0 < red, centred with zmid=0
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 MIN_FONT = 14
+HINT_WIDTH = 100  # characters per subtitle line
 
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
@@ -35,8 +37,11 @@ TEMPLATE.layout.update(
 def new_figure(title: str, hint: str = "", x_title: str = "", y_title: str = "") -> go.Figure:
     """An empty figure in the house template; `hint` (what to look for) becomes the subtitle."""
     fig = go.Figure()
+    lines = textwrap.wrap(hint, HINT_WIDTH)  # plotly never wraps a title: break it ourselves
     fig.update_layout(template=TEMPLATE, uirevision=title,  # keep zoom across live redraws
-                      title=dict(text=title, subtitle=dict(text=hint, font=dict(size=MIN_FONT))))
+                      title=dict(text=title, subtitle=dict(text="<br>".join(lines),
+                                                           font=dict(size=MIN_FONT))),
+                      margin_t=60 + 20 * len(lines))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return fig
@@ -48,6 +53,7 @@ def scale_fonts(fig: go.Figure, factor: float = 1.5) -> go.Figure:
     fig.update_layout(font_size=size(fig.layout.font.size), legend_font_size=size(None),
                       title_font_size=size(fig.layout.title.font.size, 20))
     fig.layout.title.subtitle.font.size = size(fig.layout.title.subtitle.font.size)
+    fig.layout.margin.t = size(fig.layout.margin.t, 90)
     for annotation in fig.layout.annotations:
         annotation.font.size = size(annotation.font.size)
     return fig
