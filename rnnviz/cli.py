@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from rnnviz.cells import CELLS
-from rnnviz.config import DEVICES, INITS, OPTIMIZERS, RunConfig
+from rnnviz.config import CLIP_MODES, DEVICES, INITS, OPTIMIZERS, RunConfig
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
 from rnnviz.runfile import load_run, save_run
@@ -24,8 +24,7 @@ from rnnviz.tasks import TASKS, Option
 from rnnviz.train import train
 
 DEFAULT_OUT = "run.npz"
-NONE_WORDS = ("none", "off")
-TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+NONE_WORDS, TRUE_WORDS, FALSE_WORDS = ("none", "off"), ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 FIELD_HELP = {  # fields without an entry still get an option, with a plain help text
     "cell": "recurrent cell", "task": "sequence task (see `python -m rnnviz tasks`)",
     "hidden_size": "hidden units per layer and direction", "num_layers": "stacked recurrent layers",
@@ -104,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_config_options(group: argparse._ArgumentGroup) -> None:
     """One option per RunConfig field, typed from its annotation; task_options has --task-option."""
     choices = {"cell": CELLS, "task": tuple(TASKS), "optimizer": OPTIMIZERS, "recurrent_init": INITS,
-               "device": DEVICES, "clip_mode": ("norm", "value")}
+               "device": DEVICES, "clip_mode": CLIP_MODES}
     hints, defaults = typing.get_type_hints(RunConfig), RunConfig()
     for field in dataclasses.fields(RunConfig):
         name, flag = field.name, "--" + field.name.replace("_", "-")
@@ -115,15 +114,12 @@ def add_config_options(group: argparse._ArgumentGroup) -> None:
             continue
         default = "none" if getattr(defaults, name) is None else getattr(defaults, name)
         help_text = f"{FIELD_HELP.get(name, name.replace('_', ' '))} (default: {default!s:.20})"
-        if kind is bool:
-            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
-                               help=help_text)
-            continue
         if name in choices:
             help_text += f"; one of {', '.join(choices[name])}"
-        metavar = {int: "N", float: "X", str: "NAME"}[kind] + ("|none" if optional else "")
-        group.add_argument(flag, type=none_or(kind) if optional else kind, choices=choices.get(name),
-                           default=argparse.SUPPRESS, metavar=metavar, help=help_text)
+        kwargs = {"action": argparse.BooleanOptionalAction} if kind is bool else {
+            "type": none_or(kind) if optional else kind, "choices": choices.get(name),
+            "metavar": {int: "N", float: "X", str: "NAME"}[kind] + ("|none" if optional else "")}
+        group.add_argument(flag, default=argparse.SUPPRESS, help=help_text, **kwargs)
 
 
 def none_or(kind: type) -> Any:
@@ -173,8 +169,9 @@ def parse_option(key: str, raw: str, option: Option | None) -> Any:
 def cmd_train(args: argparse.Namespace) -> int:
     cfg = build_config(args)
     out: Path = args.out
-    if not out.parent.is_dir():  # fail now, not after the training
-        raise ValueError(f"--out: folder {str(out.parent)!r} does not exist")
+    if not out.parent.is_dir() or out.is_dir():  # fail now, not after the training
+        raise ValueError(f"--out: {str(out)!r} is a folder" if out.is_dir() else
+                         f"--out: folder {str(out.parent)!r} does not exist")
     stop = threading.Event()
     progress = Progress(cfg.steps, sys.stderr, quiet=args.quiet)
     with stop_on_interrupt(stop):
@@ -205,7 +202,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
             print(textwrap.indent(textwrap.dedent("    " + task.__doc__.strip()), " " * (width - 4)))
         for key, opt in task.OPTIONS.items():
             allowed = (f"; one of {', '.join(opt.choices)}" if opt.choices else
-                       f"; {opt.low}..{opt.high}" if opt.low is not None else "")
+                       f"; {opt.low}..{'' if opt.high is None else opt.high}" if opt.low is not None else "")
             print(f"{'':<{width}}--task-option {key}={short(opt.default)}  {opt.help}{allowed}")
     return 0
 
@@ -224,15 +221,13 @@ def config_text(cfg: RunConfig, changed_only: bool = False) -> str:
     defaults = RunConfig()
     items = [(k, v) for k, v in cfg.to_dict().items()
              if not changed_only or k in ("cell", "task") or v != getattr(defaults, k)]
-    return " ".join(f"{k}={short(v) if k != 'task_options' else options_text(v)}" for k, v in items)
-
-
-def options_text(options: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}={short(v)}" for k, v in options.items()) + "}"
+    return " ".join(f"{k}={short(v)}" for k, v in items)
 
 
 def short(value: Any, limit: int = 24) -> str:
     """A value for a listing: long texts (a task's default text, say) cut short."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={short(v)}" for k, v in value.items()) + "}"
     if not isinstance(value, str):
         return str(value)
     if value and len(value) <= limit and not any(c.isspace() or c in "'\"\\" for c in value):
@@ -257,8 +252,7 @@ class Progress:
     """A progress bar on a terminal (redrawn with \\r), else a line every 10%."""
 
     def __init__(self, total: int, stream: IO[str], quiet: bool = False):
-        self.total, self.stream, self.quiet = total, stream, quiet
-        self.tty = stream.isatty()
+        self.total, self.stream, self.quiet, self.tty = total, stream, quiet, stream.isatty()
         self.every_s = 0.1 if self.tty else 0.0  # off a terminal, look at every step, print every 10%
         self.shown, self.width, self.started = -1, 0, time.perf_counter()
 
