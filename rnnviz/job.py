@@ -1,0 +1,169 @@
+"""TrainingJob: one training in a background thread, queued for a shared trainer slot.
+
+The page polls the job; its Run fills while training. Nothing a job does can raise into the
+caller: an exception inside becomes `job.error`."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from rnnviz.config import RunConfig
+from rnnviz.run import Run
+from rnnviz.slots import TrainerSlots
+from rnnviz.train import train
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_torch_threads: int | None = None
+_slots: TrainerSlots | None = None
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value >= 1 else default
+
+
+def configure_torch() -> int:
+    """Set torch's intra-op threads once per process (RNNVIZ_TORCH_THREADS, default 1).
+
+    Our models are small (hidden <= 256): one thread per trainer is as fast as several, and
+    with RNNVIZ_MAX_TRAINERS trainings at once more threads only fight over the same cores
+    and the server threads that draw the pages."""
+    global _torch_threads
+    with _lock:
+        if _torch_threads is None:
+            _torch_threads = _env_int("RNNVIZ_TORCH_THREADS", 1)
+            torch.set_num_threads(_torch_threads)
+            try:
+                torch.set_num_interop_threads(1)
+            except RuntimeError:  # only allowed before any inter-op work; then keep torch's choice
+                pass
+        return _torch_threads
+
+
+def trainer_slots() -> TrainerSlots:
+    """The process-wide slots: at most RNNVIZ_MAX_TRAINERS (default 2) trainings at once."""
+    global _slots
+    with _lock:
+        if _slots is None:
+            _slots = TrainerSlots(_env_int("RNNVIZ_MAX_TRAINERS", 2))
+        return _slots
+
+
+@dataclass(frozen=True)
+class Progress:
+    steps_done: int
+    steps: int
+    elapsed_s: float   # since the job got a trainer
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.steps_done / max(self.steps, 1))
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.steps_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+class TrainingJob:
+    """Train `config` in a daemon thread. States: queued, training, finished, stopped, diverged, error."""
+
+    def __init__(self, config: RunConfig, slots: TrainerSlots | None = None, label: str = "",
+                 abandon_after_s: float | None = None, train_fn: Callable[..., Run] = train):
+        self.config = config
+        self.label = label                # name for the run in the session's store
+        self.state = "queued"
+        self.ahead = 0
+        self.error: str | None = None
+        self.run: Run | None = None       # the Run being filled (set by the trainer's callbacks)
+        self.stop_event = threading.Event()
+        self._slots = slots
+        self._train = train_fn
+        self._started_at: float | None = None
+        self._seen = time.monotonic()
+        self._abandon_after_s = abandon_after_s if abandon_after_s is not None else float(
+            _env_int("RNNVIZ_ABANDON_S", 300))
+        self._thread = threading.Thread(target=self._work, name="rnnviz-train", daemon=True)
+
+    def start(self) -> TrainingJob:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the run to end; what it has trained so far is kept."""
+        self.stop_event.set()
+
+    def heartbeat(self) -> None:
+        """The page is still watching; a job nobody watched for RNNVIZ_ABANDON_S stops itself."""
+        self._seen = time.monotonic()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return self.done
+
+    @property
+    def done(self) -> bool:
+        return self.state not in ("queued", "training")
+
+    @property
+    def status(self) -> str:
+        if self.state == "queued":
+            return f"waiting for a free trainer — {self.ahead} ahead" if self.ahead else \
+                "waiting for a free trainer — next in line"
+        if self.state == "error":
+            return f"error: {self.error}"
+        if self.state == "training":
+            return "training"
+        return self.run.status if self.run is not None else self.state
+
+    def progress(self) -> Progress:
+        run = self.run
+        started = self._started_at
+        elapsed = 0.0 if started is None else time.monotonic() - started
+        return Progress(run.steps_done if run else 0, self.config.steps, elapsed)
+
+    def snapshot(self) -> Run | None:
+        """A copy of the Run safe to draw while the trainer keeps appending to the original."""
+        run = self.run
+        if run is None:
+            return None
+        return dataclasses.replace(run, rows=list(run.rows), records=list(run.records))
+
+    def _watched(self, run: Run | None = None) -> None:
+        if run is not None:
+            self.run = run
+        if time.monotonic() - self._seen > self._abandon_after_s:
+            self.stop_event.set()  # the tab was closed: give the trainer to someone else
+
+    def _on_wait(self, ahead: int) -> None:
+        self.ahead = ahead
+        self._watched()
+
+    def _work(self) -> None:
+        try:
+            slots = self._slots or trainer_slots()
+            with slots.hold(on_wait=self._on_wait, stop=self.stop_event) as held:
+                if not held:
+                    self.state = "stopped"
+                    return
+                self.state, self._started_at = "training", time.monotonic()
+                run = self._train(self.config, on_record=self._watched, stop=self.stop_event,
+                                  on_progress=self._watched, progress_every_s=0.2)
+                self.run = run
+            self.state = ("diverged" if run.diverged else run.status
+                          if run.status in ("finished", "stopped") else "finished")
+        except Exception as err:  # a failed run must be reported, never lost
+            log.exception("training failed")
+            self.error = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
+            self.state = "error"

@@ -1,0 +1,310 @@
+"""URL state: a RunConfig <-> query parameters, so a lesson is a link.
+
+Every parameter is checked against the config schema and this server's limits: a bad one falls
+back to its default and adds a notice naming it; parsing never raises."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rnnviz.cells import CELLS, GATES
+from rnnviz.config import CLIP_MODES, DEVICES, INITS, OPTIMIZERS, RunConfig
+from rnnviz.presets import PRESETS
+from rnnviz.tasks import TASKS, Option, make_task
+
+DEFAULT = RunConfig()
+FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig) if f.name != "task_options")
+CHOICES: dict[str, tuple[str, ...]] = {"cell": CELLS, "task": tuple(TASKS), "optimizer": OPTIMIZERS,
+                                       "recurrent_init": INITS, "clip_mode": CLIP_MODES, "device": DEVICES}
+INTS = ("hidden_size", "num_layers", "seq_len", "batch_size", "steps", "seed", "record_every", "probe_size")
+FLOATS = ("lr", "momentum")
+OPTIONAL_FLOATS = ("clip_norm", "spectral_radius", "forget_bias")  # "off" / "none" = None
+RESERVED = ("preset", "hide", "presenter")
+OFF_WORDS = ("off", "none", "false", "no", "0")
+MAX_URL_TEXT = 200      # longer string options (pasted text, CSV) stay out of the link
+MAX_PARAM_CHARS = 5000  # longer values are refused outright
+
+
+def _env_int(name: str, default: int, low: int = 1) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value >= low else default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """This server's caps on one run, so one student cannot take the machine (env RNNVIZ_MAX_*)."""
+
+    ranges: dict[str, tuple[float, float]] = field(default_factory=lambda: {
+        "hidden_size": (1, 256), "num_layers": (1, 4), "seq_len": (2, 400), "batch_size": (1, 256),
+        "steps": (1, 3000), "record_every": (1, 1000), "probe_size": (1, 32), "seed": (0, 2**31 - 1),
+        "lr": (1e-5, 10.0), "momentum": (0.0, 0.99), "clip_norm": (1e-3, 1e3),
+        "spectral_radius": (0.05, 10.0), "forget_bias": (-10.0, 10.0)})
+    max_records: int = 101       # looks inside the model per run
+    max_record_mb: float = 48.0  # recorded float32 arrays per run
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        base = cls()
+        ranges = dict(base.ranges)
+        ranges["steps"] = (1, _env_int("RNNVIZ_MAX_STEPS", 3000))
+        ranges["hidden_size"] = (1, _env_int("RNNVIZ_MAX_HIDDEN", 256))
+        return cls(ranges=ranges, max_records=_env_int("RNNVIZ_MAX_RECORDS", 101, low=3),
+                   max_record_mb=float(_env_int("RNNVIZ_MAX_RUN_MB", 48)))
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """What a link asks for: the config, controls to hide, presenter mode, and what was wrong."""
+
+    config: RunConfig
+    hide: frozenset[str] = frozenset()
+    presenter: bool = False
+    preset: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+def option_url_name(name: str) -> str:
+    """The query-parameter name of a task option (prefixed only where it would clash)."""
+    return f"task.{name}" if name in FIELDS or name in RESERVED else name
+
+
+def hideable() -> set[str]:
+    """Names `hide=` understands: config fields, every task's options, and "clip"."""
+    options = {option_url_name(k) for task in TASKS.values() for k in task.OPTIONS}
+    return set(FIELDS) | options | {"clip", "task_options"}
+
+
+def _first(value: str | list[str]) -> str:
+    return value[-1] if isinstance(value, list) else value  # repeated: the last wins, like st.query_params
+
+
+def parse_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false (1/0)")
+
+
+def parse_number(text: str, integer: bool) -> float | int:
+    value = float(text.strip())
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if integer:
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+def parse_field(name: str, text: str) -> Any:
+    """One config field from its URL text; ValueError says what a valid value looks like."""
+    try:
+        if name in CHOICES:
+            if text not in CHOICES[name]:
+                raise ValueError(f"must be one of {', '.join(CHOICES[name])}")
+            return text
+        if name == "bidirectional":
+            return parse_bool(text)
+        if name in OPTIONAL_FLOATS:
+            return None if text.strip().lower() in OFF_WORDS else parse_number(text, False)
+        return parse_number(text, name in INTS)
+    except ValueError as err:
+        if "could not convert" in str(err):
+            raise ValueError("must be a number") from None
+        raise
+
+
+def parse_option(opt: Option, text: str) -> Any:
+    """One task option from its URL text, typed like its default."""
+    if opt.choices is not None or isinstance(opt.default, str):
+        return text
+    if isinstance(opt.default, bool):
+        return parse_bool(text)
+    try:
+        return parse_number(text, isinstance(opt.default, int))
+    except ValueError:
+        raise ValueError("must be a number") from None
+
+
+def check_range(name: str, value: Any, limits: Limits) -> Any:
+    """A number within this server's range: too large is clamped (ValueError if too small)."""
+    if name not in limits.ranges or value is None or isinstance(value, str | bool):
+        return value
+    low, high = limits.ranges[name]
+    if value < low:
+        raise ValueError(f"is below the smallest allowed value {low:g}")
+    if value > high:
+        return int(high) if name in INTS else float(high)
+    return value
+
+
+def _field_of(message: str) -> str:
+    return message.split(":", 1)[0].strip()
+
+
+def settle(cfg_fields: dict[str, Any], options: dict[str, Any], base: RunConfig,
+           notices: list[str]) -> RunConfig:
+    """Build the config and its task; whatever RunConfig or the task refuses goes back to `base`."""
+    for _ in range(len(FIELDS) + len(options) + 2):
+        try:
+            cfg = RunConfig(**cfg_fields, task_options=dict(options))
+            make_task(cfg)
+            return cfg
+        except ValueError as err:
+            where = _field_of(str(err))
+            if where.startswith("task_options.") and where.split(".", 1)[1] in options:
+                options.pop(where.split(".", 1)[1])
+            elif where in cfg_fields and cfg_fields[where] != getattr(base, where):
+                cfg_fields[where] = getattr(base, where)
+            elif where == "seq_len" or options:
+                options.clear()
+                cfg_fields["seq_len"] = base.seq_len if base.task == cfg_fields["task"] else DEFAULT.seq_len
+            else:
+                break
+            notices.append(f"{err} — using the default for {where}")
+    notices.append("the link's settings do not fit together; using the default settings")
+    return DEFAULT
+
+
+def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
+    """Raise record_every (and shrink the probe batch if need be) so a run's records fit the caps."""
+    notices: list[str] = []
+    arrays = 1 + len(GATES[cfg.cell]) + (cfg.cell == "lstm")  # hidden, gates, cell state
+    width = cfg.hidden_size * (2 if cfg.bidirectional else 1) * cfg.num_layers
+    per_probe_mb = cfg.seq_len * width * arrays * 4 / 2**20
+    probe = cfg.probe_size
+    while probe > 1 and 3 * probe * per_probe_mb > limits.max_record_mb:
+        probe = max(1, probe // 2)
+    fitting = max(3, min(limits.max_records, int(limits.max_record_mb // max(probe * per_probe_mb, 1e-9))))
+    every = max(cfg.record_every, math.ceil(cfg.steps / (fitting - 2)))
+    changes: dict[str, Any] = {}
+    if probe != cfg.probe_size:
+        changes["probe_size"] = probe
+        notices.append(f"probe_size: lowered to {probe} so a look inside the model stays small")
+    if every != cfg.record_every:
+        changes["record_every"] = every
+        notices.append(f"record_every: raised to {every} so the run keeps at most {fitting} looks "
+                       f"inside the model ({limits.max_record_mb:g} MB)")
+    return (cfg.replace(**changes) if changes else cfg), notices
+
+
+def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
+          devices: Iterable[str] = DEVICES) -> UrlState:
+    """Query parameters -> UrlState. Never raises: each bad parameter becomes a notice."""
+    limits = limits or Limits()
+    notices: list[str] = []
+    texts = {k: _first(v) for k, v in params.items()}
+    for key, text in list(texts.items()):
+        if len(text) > MAX_PARAM_CHARS:
+            notices.append(f"{key}: the value is too long for a link ({len(text)} characters); ignored")
+            del texts[key]
+    base, preset = DEFAULT, None
+    if "preset" in texts:
+        if texts["preset"] in PRESETS:
+            preset = texts["preset"]
+            base = PRESETS[preset].config
+        else:
+            notices.append(f"preset: unknown preset {texts['preset']!r}; valid presets are "
+                           f"{', '.join(PRESETS)}")
+    presenter = False
+    if "presenter" in texts:
+        try:
+            presenter = parse_bool(texts["presenter"])
+        except ValueError as err:
+            notices.append(f"presenter: {err}; presenter mode stays off")
+    hide: set[str] = set()
+    if "hide" in texts:
+        names = [n.strip() for n in texts["hide"].split(",") if n.strip()]
+        known = hideable()
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            notices.append(f"hide: unknown control(s) {', '.join(unknown)} (ignored)")
+        hide = {n for n in names if n in known}
+
+    values = {name: getattr(base, name) for name in FIELDS}
+    for name in FIELDS:
+        if name in texts:
+            try:
+                value = parse_field(name, texts[name])
+                values[name] = check_range(name, value, limits)
+                if values[name] != value:
+                    notices.append(f"{name}: {value} is above this server's limit; using {values[name]}")
+            except ValueError as err:
+                notices.append(f"{name}: {texts[name]!r} {err}; using {getattr(base, name)!r}")
+    if values["device"] not in ("auto", *devices):
+        notices.append(f"device: {values['device']!r} is not available here; using 'auto'")
+        values["device"] = "auto"
+
+    task = TASKS.get(values["task"], TASKS[DEFAULT.task])
+    options = dict(base.task_options) if values["task"] == base.task else {}
+    by_url = {option_url_name(k): k for k in task.OPTIONS}
+    all_options = {option_url_name(k) for t in TASKS.values() for k in t.OPTIONS}
+    for key, text in texts.items():
+        if key in by_url:
+            opt = task.OPTIONS[by_url[key]]
+            try:
+                options[by_url[key]] = parse_option(opt, text)
+            except ValueError as err:
+                notices.append(f"{key}: {text!r} {err}; using the default {opt.default!r}")
+        elif key in all_options:
+            notices.append(f"{key}: not an option of task {values['task']!r}; ignored")
+        elif key not in FIELDS and key not in RESERVED:
+            notices.append(f"{key}: unknown parameter; ignored")
+
+    cfg = settle(values, options, base, notices)
+    cfg, more = fit_limits(cfg, limits)
+    return UrlState(cfg, frozenset(hide), presenter, preset, tuple(notices + more))
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "off"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def encode(cfg: RunConfig, preset: str | None = None, hide: Iterable[str] = (),
+           presenter: bool = False) -> dict[str, str]:
+    """RunConfig -> query parameters: only what differs from the defaults (or from `preset`).
+
+    String task options longer than MAX_URL_TEXT (a pasted text, a CSV) are left out."""
+    base = PRESETS[preset].config if preset in PRESETS else DEFAULT
+    params: dict[str, str] = {"preset": preset} if preset in PRESETS else {}
+    for name in FIELDS:
+        value = getattr(cfg, name)
+        if value != getattr(base, name):
+            params[name] = format_value(value)
+    task = TASKS.get(cfg.task)
+    base_options = base.task_options if base.task == cfg.task else {}
+    for key, value in cfg.task_options.items():
+        opt = task.OPTIONS.get(key) if task else None
+        reference = base_options.get(key, opt.default if opt else None)
+        if value == reference or (isinstance(value, str) and len(value) > MAX_URL_TEXT):
+            continue
+        params[option_url_name(key)] = format_value(value)
+    if base.task == cfg.task:  # options the preset sets but this config dropped: back to defaults
+        for key in set(base_options) - set(cfg.task_options):
+            opt = task.OPTIONS.get(key) if task else None
+            if opt is not None and (not isinstance(opt.default, str) or len(opt.default) <= MAX_URL_TEXT):
+                params[option_url_name(key)] = format_value(opt.default)
+    if hide:
+        params["hide"] = ",".join(sorted(hide))
+    if presenter:
+        params["presenter"] = "1"
+    return params
+
+
+def left_out(cfg: RunConfig) -> list[str]:
+    """Task options that `encode` leaves out of the link (too long for a URL)."""
+    return [k for k, v in cfg.task_options.items() if isinstance(v, str) and len(v) > MAX_URL_TEXT]
