@@ -25,7 +25,7 @@ TIME_AXIS = "time step t (position in the input sequence)"
 MAX_TICKS = 80  # character tick labels beyond this many steps are thinned
 
 
-def pick_sequence(run: Run, array: np.ndarray, sequence: int) -> np.ndarray:
+def pick_sequence(array: np.ndarray, sequence: int) -> np.ndarray:
     if not -len(array) <= sequence < len(array):
         raise IndexError(f"sequence: {sequence} is out of range for {len(array)} probe sequence(s)")
     return array[sequence]
@@ -91,7 +91,7 @@ def trajectory_figure(run: Run, record_index: int = -1, dims: int = 2, sequence:
     if not run.records:
         return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
     traj = analysis.pca_trajectory(run, record_index, layer, k=dims, fit=fit)
-    points = pick_sequence(run, traj.points, sequence)  # (T, dims)
+    points = pick_sequence(traj.points, sequence)  # (T, dims)
     T = len(points)
     axes = [f"PC{i + 1} ({traj.explained[i]:.0%} of variance)" for i in range(dims)]
     hover = inputs_text(run, sequence) or [""] * T
@@ -153,7 +153,7 @@ def hidden_heatmap_figure(run: Run, record_index: int = -1, sequence: int = 0, l
     if not run.records:
         return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
     record = analysis.record_at(run, record_index)
-    values = np.asarray(pick_sequence(run, record.hidden[layer], sequence), dtype=np.float64)  # (T, H*D)
+    values = np.asarray(pick_sequence(record.hidden[layer], sequence), dtype=np.float64)  # (T, H*D)
     unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "h_t", "hidden")
     fig.update_layout(title_text=f"Hidden units over time, at step {record.step}")
     return finish(fig, presenter)
@@ -172,7 +172,7 @@ def text_activation_html(run: Run, record_index: int, unit: int, sequence: int =
     if not run.probe_tokens or not run.records:
         return ""
     record = analysis.record_at(run, record_index)
-    hidden = pick_sequence(run, record.hidden[layer], sequence)  # (T, H*D)
+    hidden = pick_sequence(record.hidden[layer], sequence)  # (T, H*D)
     if not -hidden.shape[1] <= unit < hidden.shape[1]:
         raise IndexError(f"unit: {unit} is out of range for {hidden.shape[1]} hidden unit(s)")
     values = np.asarray(hidden[:, unit], dtype=np.float64)
