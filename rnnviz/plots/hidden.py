@@ -47,8 +47,9 @@ def time_ticks(fig: go.Figure, run: Run, sequence: int, T: int) -> None:
         return
     every = math.ceil(T / MAX_TICKS)
     labels = axis_labels(run.probe_tokens[sequence])[:T]
+    words = any(len(token) > 1 for token in run.probe_tokens[sequence])
     fig.update_xaxes(tickmode="array", tickvals=list(range(0, T, every)), ticktext=labels[::every],
-                     tickangle=0, title_text="input character (time step t →)")
+                     title_text=f"input {'word' if words else 'character'} (time step t →)")
 
 
 def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zrange: tuple[float, float],
@@ -178,6 +179,7 @@ def text_activation_html(run: Run, record_index: int, unit: int, sequence: int =
     values = np.asarray(hidden[:, unit], dtype=np.float64)
     limit = symmetric_range(values)[1]
     spans = []
+    gap = " " if any(len(token) > 1 for token in run.probe_tokens[sequence]) else ""  # words
     for t, (char, value) in enumerate(zip(run.probe_tokens[sequence], values, strict=False)):
         r, g, b = _rgb(value, limit)
         ink = "#fff" if (r * 299 + g * 587 + b * 114) / 1000 < 128 else "#000"
@@ -190,4 +192,4 @@ def text_activation_html(run: Run, record_index: int, unit: int, sequence: int =
               f'height: 14px; background: linear-gradient(to right, {stops})"></span>{limit:+.2g}'
               f'<span>unit {unit}, layer {layer % len(record.hidden)}, step {record.step}</span></div>')
     return (f'<div style="font-family: monospace; font-size: 18px; line-height: 1.9; '
-            f'white-space: pre-wrap">{"".join(spans)}</div>{legend}')
+            f'white-space: pre-wrap">{gap.join(spans)}</div>{legend}')
