@@ -230,6 +230,8 @@ def test_text_activation_html(runs):
     hostile = dataclasses.replace(run, probe_tokens=[["<", "b", ">", "&", '"', " ", "\n"] + ["x"] * 5] * 4)
     out = plots.text_activation_html(hostile, -1, 0)
     assert "&lt;" in out and "&amp;" in out and "<b>" not in out and "&quot;" in out
+    words = dataclasses.replace(run, probe_tokens=[["the", "cat"] + ["."] * 10] * 4)
+    assert "the</span> <span" in plots.text_activation_html(words, -1, 0)  # words keep their spaces
     with pytest.raises(IndexError, match="unit"):
         plots.text_activation_html(run, -1, 999)
 
