@@ -95,6 +95,7 @@ def test_stopped_run(tmp_path):
     cfg = RunConfig(cell="rnn_relu", task="adding", **TINY)
     run = train(cfg, on_record=lambda run: stop.set(), stop=stop)
     assert run.status == "stopped" and run.steps_done < TINY["steps"]
+    assert run.records[-1].param_grad_norm == {}  # the closing record of a stopped run has no grads
     round_trip(run, tmp_path)
 
 
