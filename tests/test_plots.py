@@ -213,8 +213,7 @@ def test_hidden_heatmap_is_units_by_time_centred_at_zero(runs):
     np.testing.assert_allclose(heat.z, run.records[0].hidden[0][1].T)
     assert heat.zmid == 0 and heat.zmin == -heat.zmax
     text = plots.hidden_heatmap_figure(runs["text"], sequence=1)
-    ticks = list(text.layout.xaxis.ticktext)
-    tokens = runs["text"].probe_tokens[1]
+    ticks, tokens = list(text.layout.xaxis.ticktext), runs["text"].probe_tokens[1]
     assert len(ticks) == len(tokens)
     letters = [c for c in tokens if c.isalpha()]
     assert [t for t, c in zip(ticks, tokens, strict=True) if c.isalpha()] == letters
