@@ -58,7 +58,7 @@ class RunConfig:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"seed: must be an integer, got {self.seed!r}")
         _positive("lr", self.lr)
-        if not isinstance(self.momentum, int | float) or not 0 <= self.momentum < 1:
+        if not _finite(self.momentum) or not 0 <= self.momentum < 1:
             raise ValueError(f"momentum: must be in [0, 1), got {self.momentum!r}")
         for name in ("clip_norm", "spectral_radius"):
             if getattr(self, name) is not None:
@@ -74,11 +74,15 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["task_options"] = dict(self.task_options)  # a copy: the config stays frozen
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """Inverse of to_dict; unknown keys raise a ValueError naming them."""
+        if not isinstance(data, dict):
+            raise ValueError(f"RunConfig.from_dict: expected a dict, got {type(data).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:

@@ -34,8 +34,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "The same adding problem an RNN fails at, now with an LSTM. Its gradient through time stays "
            "flat thanks to the additive cell state, and its loss falls below the baseline. Compare it "
            "with the vanishing preset on the Compare page.",
-           RunConfig(cell="lstm", task="adding", hidden_size=32, seq_len=50, steps=600, lr=1e-2,
-                     forget_bias=1.0)),
+           RunConfig(cell="lstm", task="adding", hidden_size=64, seq_len=50, steps=700, lr=1e-2,
+                     batch_size=64, forget_bias=1.0)),
     Preset("gates_reber", "LSTM gates on the embedded Reber grammar",
            "An LSTM predicts the next symbol of embedded Reber strings. Open Gates: the forget and "
            "input gates learn to hold the second symbol (T or P) until the end of the inner string.",

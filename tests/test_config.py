@@ -61,3 +61,13 @@ def test_record_every_within_a_memory_budget():
     records = cfg.steps // every + 2
     assert records * record_bytes(cfg, 4) <= 20 * 2**20 and every > cfg.record_every
     assert record_every_within(cfg.replace(steps=100), 20 * 2**20) == 10  # small runs keep theirs
+
+
+def test_to_dict_is_a_copy_and_from_dict_needs_a_dict():
+    cfg = RunConfig(task_options={"noise": 0.1})
+    cfg.to_dict()["task_options"]["noise"] = 0.9
+    assert cfg.task_options == {"noise": 0.1}
+    with pytest.raises(ValueError, match="expected a dict"):
+        RunConfig.from_dict(["cell", "lstm"])
+    with pytest.raises(ValueError, match="momentum"):
+        RunConfig(momentum=False)
