@@ -18,7 +18,8 @@ class Record:
     """A look inside the model at one step, on the run's fixed probe batch.
 
     Taken with the weights after `step` updates. Arrays are numpy on the CPU; float32 norms that
-    underflow stay exactly 0 and exploded ones stay inf/nan: plots floor or mark them."""
+    underflow stay exactly 0 and exploded ones stay inf/nan: plots floor or mark them. The closing
+    record of a stopped run has empty parameter-gradient dicts (no training batch was drawn)."""
 
     step: int
     hidden: list[np.ndarray]                # per layer (P, T, H*D)
