@@ -308,3 +308,37 @@ def encode(cfg: RunConfig, preset: str | None = None, hide: Iterable[str] = (),
 def left_out(cfg: RunConfig) -> list[str]:
     """Task options that `encode` leaves out of the link (too long for a URL)."""
     return [k for k, v in cfg.task_options.items() if isinstance(v, str) and len(v) > MAX_URL_TEXT]
+
+
+# --- what users type and upload: checked here so the pages only show the message -------------
+
+def check_config(values: dict[str, Any]) -> tuple[RunConfig | None, str | None]:
+    """Widget values -> (config, None), or (None, the first problem as "field: what to do")."""
+    try:
+        cfg = RunConfig(**values)
+        make_task(cfg)
+    except ValueError as err:
+        return None, str(err)
+    return cfg, None
+
+
+def decode_text(data: bytes, name: str = "the file") -> str:
+    """Uploaded bytes -> text; a ValueError says what to do if they are not UTF-8 text."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{name} is not UTF-8 text (byte {err.start} is not valid UTF-8): save it "
+                         f"as UTF-8 (e.g. 'Save as… UTF-8' in your editor) and upload it again") from None
+    if "\x00" in text:
+        raise ValueError(f"{name} looks like a binary file, not text: upload a .txt or .csv file")
+    return text
+
+
+def numeric_columns(csv_text: str) -> list[str]:
+    """The numeric columns of a CSV (ValueError naming task_options.csv if it cannot be read)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    from rnnviz.tasks.csv_task import read_csv
+
+    frame = read_csv(csv_text)
+    return [str(c) for c in frame.columns if is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c])]
