@@ -248,6 +248,22 @@ def job_panel(charts: bool) -> None:
         _panel(charts)
 
 
+def open_run_files(uploads: Any) -> None:
+    """Add uploaded run files to the store; a bad file is an error and nothing else changes."""
+    for upload in uploads if isinstance(uploads, list) else [uploads] if uploads else []:
+        if upload.file_id in ss.seen_uploads:
+            continue
+        ss.seen_uploads.add(upload.file_id)
+        try:
+            run = run_from_bytes(upload.getvalue())
+        except ValueError as err:
+            st.error(f"{upload.name} is not a run file rnnviz can read ({err}). Save runs with the "
+                     "Download button or `python -m rnnviz train --out run.npz`.")
+            continue
+        dropped = ss.store.add(run, f"{upload.name} · {run.config.cell} · {run.config.task}")
+        st.success(f"Opened {run.name}." + (f" Dropped the oldest: {', '.join(dropped)}." if dropped else ""))
+
+
 def sidebar(link: str) -> None:
     """Pick the current run, download it, open a run file, share the link, presenter mode."""
     store: RunStore = ss.store
@@ -260,17 +276,7 @@ def sidebar(link: str) -> None:
             st.download_button("Download run file", lambda: run_to_bytes(run), on_click="ignore",
                                file_name=f"{run.config.cell}-{run.config.task}-{run.name.rsplit('#', 1)[-1]}.npz",
                                mime="application/octet-stream", icon=":material/download:")
-        upload = st.file_uploader("Open a run file (.npz)", type=["npz"], key="w.runfile")
-        if upload is not None and upload.file_id not in ss.seen_uploads:
-            ss.seen_uploads.add(upload.file_id)
-            try:
-                run = run_from_bytes(upload.getvalue())
-            except ValueError as err:
-                st.error(f"{upload.name} is not a run file rnnviz can read ({err}). Save runs with the "
-                         "Download button or `python -m rnnviz train --out run.npz`.")
-            else:
-                dropped = store.add(run, f"{upload.name} · {run.config.cell} · {run.config.task}")
-                st.success(f"Opened {run.name}." + (f" Dropped {', '.join(dropped)}." if dropped else ""))
+        open_run_files(st.file_uploader("Open a run file (.npz)", type=["npz"], key="w.runfile"))
         with st.expander("Share this setup", icon=":material/link:"):
             st.code(link, language=None, wrap_lines=True)
             if urlstate.left_out(ss.cfg):
@@ -437,3 +443,18 @@ def config_form() -> RunConfig | None:
     if cfg != ss.cfg:
         ss.cfg = cfg
     return cfg
+
+
+def pickers(run: Run, sequence: bool = True) -> tuple[int, int, int]:
+    """Slider over the records, probe sequence and layer: (record_index, sequence, layer)."""
+    steps, cfg = run.record_steps, run.config
+    index = len(steps) - 1
+    if len(steps) > 1:
+        index = st.select_slider("Training step (slide to watch it learn)", list(range(len(steps))),
+                                 value=index, format_func=lambda i: f"step {steps[i]}", key=f"rec.{run.name}")
+    cols = st.columns(2)
+    seq = cols[0].number_input("Probe sequence", 0, len(run.records[0].hidden[0]) - 1, 0,
+                               key=f"seq.{run.name}") if sequence else 0
+    layer = cols[1].selectbox("Layer", list(range(cfg.num_layers)), index=cfg.num_layers - 1,
+                              key=f"layer.{run.name}") if cfg.num_layers > 1 else -1
+    return index, int(seq), layer

@@ -1,0 +1,60 @@
+"""Compare: two or more runs on shared axes; one click trains the same run with clipping flipped,
+or the same task with another cell, and compares."""
+
+import streamlit as st
+
+from rnnviz import plots, ui
+
+HOW_TO_READ = """
+Runs are drawn on shared axes, labelled by what differs between them. Compare the **loss** curves
+against their baselines (which run learns, and how fast), and the **gradient through time** at the last
+record: a vanilla RNN's curve falls steeply towards t = 0 where an LSTM's stays flat. With the same seed,
+"clipping flipped" changes one thing only: whether the gradient was rescaled before each step."""
+
+
+def twins() -> None:
+    run = ui.ss.store.current_run()
+    if run is None:
+        return
+    cfg = run.config
+    left, right = st.columns(2)
+    flipped = cfg.replace(clip_norm=None if cfg.clip_norm is not None else 1.0)
+    if left.button(f"Same run, clipping {'off' if cfg.clip_norm is not None else 'on (1.0)'}",
+                   disabled=ui.busy(), icon=":material/content_cut:", help=f"Train {run.name} again, "
+                   "same config and seed, with the clipping toggle flipped; then compare the two."):
+        ui.start_job(flipped, compare_with=run.name)
+        st.rerun()
+    others = [c for c in ui.CELL_NAMES if c != cfg.cell]
+    cell = right.selectbox("Another cell", others, format_func=ui.CELL_NAMES.get, key="w.other_cell",
+                           label_visibility="collapsed")
+    if right.button(f"Same task, {ui.CELL_NAMES[cell]}", disabled=ui.busy(), icon=":material/swap_horiz:",
+                    help=f"Train {run.name} again with another cell (same seed), then compare."):
+        ui.start_job(cfg.replace(cell=cell), compare_with=run.name)
+        st.rerun()
+    st.caption(f"Both buttons start from the current run, {run.name}.")
+
+
+def body() -> None:
+    store = ui.ss.store
+    ui.open_run_files(st.file_uploader("Add run files (.npz)", type=["npz"], accept_multiple_files=True,
+                                       key="w.compare_files"))
+    twins()
+    names = store.names()
+    picked = ui.ss.pop("compare_pick", None) or ui.ss.get("w.compare") or names[:2]
+    ui.ss["w.compare"] = [n for n in picked if n in names]
+    chosen = st.multiselect("Runs to compare", names, key="w.compare")
+    runs = [store.runs[n] for n in chosen]
+    if len(runs) < 2:
+        st.info("Pick two or more runs (train them, or add run files above), or use a button above.")
+        return
+    for name in ui.views(["Loss", "Gradient through time", "Validation"], "view.compare"):
+        if name == "Loss":
+            ui.plot(plots.loss_figure, runs)
+        elif name == "Gradient through time":
+            ui.plot(plots.grad_by_time_figure, runs)
+        else:
+            ui.plot(plots.val_figure, runs)
+    ui.how_to_read(runs[0].config.cell, HOW_TO_READ)
+
+
+ui.frame("Compare", body)

@@ -1,0 +1,61 @@
+"""Gates: LSTM/GRU gates as unit x time heatmaps, their saturation over training, the cell state."""
+
+import streamlit as st
+
+from rnnviz import plots, ui
+
+HOW_TO_READ = """
+**Gates** are sigmoids between 0 (closed) and 1 (open), one value per unit and time step. An LSTM's
+*forget* gate near 1 keeps the cell state (memory); its *input* gate opens to write, its *output* gate
+to read. A GRU's *update* gate near 1 keeps h_{t-1}; its *reset* gate chooses how much of the past the
+candidate *new* state sees.
+
+**Saturation** is the share of gate values below 0.1 or above 0.9: saturated gates act as switches,
+which is what a trained gate often becomes; they also pass little gradient.
+
+**Cell state** (LSTM only): c_t per unit. Flat horizontal bands are values carried unchanged over
+many steps: that is the long memory the forget gate protects."""
+
+
+def no_gates(run) -> None:
+    st.info(f"A vanilla RNN ({ui.CELL_NAMES[run.config.cell]}) has no gates: its whole memory is "
+            "h_t = tanh(W x_t + U h_{t-1} + b), rewritten at every step. Train the same settings "
+            "with a gated cell to see gates at work:")
+    cols = st.columns(2)
+    for col, cell in zip(cols, ("lstm", "gru"), strict=True):
+        if col.button(f"Train the same with an {ui.CELL_NAMES[cell]}", key=f"switch.{cell}",
+                      disabled=ui.busy(), icon=":material/swap_horiz:"):
+            cfg = run.config.replace(cell=cell)
+            ui.load_config(cfg)
+            ui.start_job(cfg)
+            st.rerun()
+
+
+def body() -> None:
+    run = ui.current_run()
+    if not run.records[0].gates or not run.records[0].gates[0]:
+        no_gates(run)
+        ui.how_to_read(run.config.cell, HOW_TO_READ)
+        return
+    record, sequence, layer = ui.pickers(run)
+    gates = list(run.records[record].gates[layer])
+    names = ["Gate heatmaps", "Saturation", "Gate values"] + (["Cell state"] if run.config.cell == "lstm" else [])
+    for name in ui.views(names, "view.gates"):
+        if name == "Gate heatmaps":
+            cols = st.columns(2)
+            for i, gate in enumerate(gates):
+                with cols[i % 2]:
+                    ui.plot(plots.gate_heatmap_figure, run, record_index=record, gate=gate, sequence=sequence,
+                            layer=layer, key=f"gate.{gate}")
+        elif name == "Saturation":
+            ui.plot(plots.saturation_figure, run, layer=layer)
+        elif name == "Gate values":
+            ui.plot(plots.gate_histogram_figure, run, record_index=record, layer=layer)
+        else:
+            ui.plot(plots.cell_state_figure, run, record_index=record, sequence=sequence, layer=layer)
+    if run.config.cell == "gru":
+        st.caption("A GRU has no separate cell state: its hidden state h_t is its memory (see Hidden states).")
+    ui.how_to_read(run.config.cell, HOW_TO_READ)
+
+
+ui.frame("Gates", body)
