@@ -25,7 +25,7 @@ INTS = ("hidden_size", "num_layers", "seq_len", "batch_size", "steps", "seed", "
 FLOATS = ("lr", "momentum")
 OPTIONAL_FLOATS = ("clip_norm", "spectral_radius", "forget_bias")  # "off" / "none" = None
 RESERVED = ("preset", "hide", "presenter")
-OFF_WORDS = ("off", "none", "false", "no", "0")
+OFF_WORDS = ("off", "none", "false", "no")
 MAX_URL_TEXT = 200      # longer string options (pasted text, CSV) stay out of the link
 MAX_PARAM_CHARS = 5000  # longer values are refused outright
 

@@ -1,0 +1,64 @@
+"""RunStore: named runs, a current one, and caps that drop the oldest (never the newest)."""
+
+import numpy as np
+
+from rnnviz import RunConfig
+from rnnviz.run import Record, Run
+from rnnviz.runstore import RunStore, describe, max_mb_from_env, max_runs_from_env, run_bytes
+
+
+def fake_run(cell="lstm", clip=1.0, floats=0):
+    hidden = [np.zeros(floats, dtype=np.float32)]
+    record = Record(step=0, hidden=hidden, gates=[{}], cell_state=[], grad_by_time=np.zeros((1, 4)),
+                    grad_by_time_total=None, param_grad_norm={}, param_grad_norm_clipped={},
+                    spectral_radius={}, eigenvalues={}, probe_loss=0.0, val_loss=0.0)
+    return Run(config=RunConfig(cell=cell, clip_norm=clip), records=[record])
+
+
+def test_names_describe_the_run_and_count():
+    store = RunStore()
+    store.add(fake_run())
+    store.add(fake_run("gru", None))
+    assert store.names() == ["gru · adding · clip off · #2", "lstm · adding · clip 1 · #1"]
+    assert store.current == "gru · adding · clip off · #2"
+    assert describe(fake_run(clip=0.5)) == "lstm · adding · clip 0.5"
+
+
+def test_the_oldest_runs_are_dropped_beyond_the_cap():
+    store = RunStore(max_runs=3)
+    dropped = [store.add(fake_run()) for _ in range(5)]
+    assert dropped[:3] == [[], [], []]
+    assert dropped[3] == ["lstm · adding · clip 1 · #1"] and dropped[4] == ["lstm · adding · clip 1 · #2"]
+    assert len(store) == 3 and store.current.endswith("#5")
+
+
+def test_memory_cap_keeps_at_least_the_newest():
+    store = RunStore(max_runs=10, max_mb=1.0)
+    store.add(fake_run(floats=200_000))  # 0.8 MB
+    dropped = store.add(fake_run(floats=200_000))
+    assert len(dropped) == 1 and len(store) == 1
+    assert store.add(fake_run(floats=1_000_000)) and len(store) == 1  # too big alone: kept anyway
+    assert run_bytes(store.current_run()) >= 4_000_000
+
+
+def test_select_remove_and_current():
+    store = RunStore()
+    assert store.current_run() is None
+    for _ in range(3):
+        store.add(fake_run())
+    first = store.names()[-1]
+    store.select(first)
+    assert store.current_run().name == first
+    store.select("no such run")
+    assert store.current == first
+    store.remove(first)
+    assert store.current_run().name == store.names()[0] and store.get(first) is None
+
+
+def test_caps_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_MAX_RUNS", "3")
+    monkeypatch.setenv("RNNVIZ_MAX_SESSION_MB", "oops")
+    assert max_runs_from_env() == 3 and max_mb_from_env() == 200.0
+    assert RunStore.from_env().max_runs == 3
+    monkeypatch.setenv("RNNVIZ_MAX_RUNS", "0")
+    assert max_runs_from_env() == 6
