@@ -39,7 +39,8 @@ def body() -> None:
         return
     record, sequence, layer = ui.pickers(run)
     gates = list(run.records[record].gates[layer])
-    names = ["Gate heatmaps", "Saturation", "Gate values"] + (["Cell state"] if run.config.cell == "lstm" else [])
+    lstm = run.config.cell == "lstm"
+    names = ["Gate heatmaps", "Saturation", "Gate values", *(["Cell state"] if lstm else [])]
     for name in ui.views(names, "view.gates"):
         if name == "Gate heatmaps":
             cols = st.columns(2)
@@ -54,7 +55,8 @@ def body() -> None:
         else:
             ui.plot(plots.cell_state_figure, run, record_index=record, sequence=sequence, layer=layer)
     if run.config.cell == "gru":
-        st.caption("A GRU has no separate cell state: its hidden state h_t is its memory (see Hidden states).")
+        st.caption("A GRU has no separate cell state: its hidden state h_t is its memory "
+                   "(see Hidden states).")
     ui.how_to_read(run.config.cell, HOW_TO_READ)
 
 

@@ -40,7 +40,7 @@ def body() -> None:
     controls, charts = st.columns([2, 3], gap="large")
     with controls:
         cfg = ui.config_form()
-        if st.button("Train", type="primary", icon=":material/play_arrow:", width="stretch",
+        if st.button("Train", type="primary", icon=":material/play_arrow:", width="stretch", key="train",
                      disabled=cfg is None or ui.busy()):
             ui.start_job(cfg)
             st.rerun()

@@ -12,11 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
-import torch
 
-from rnnviz import urlstate
+from rnnviz import plots, urlstate
 from rnnviz.config import RunConfig
-from rnnviz.job import TrainingJob, configure_torch
+from rnnviz.job import TrainingJob, available_devices, configure_torch, trainer_slots
 from rnnviz.run import Run
 from rnnviz.runfile import run_from_bytes, run_to_bytes
 from rnnviz.runstore import RunStore
@@ -50,19 +49,13 @@ def debug() -> bool:
     return bool(os.environ.get("RNNVIZ_DEBUG"))
 
 
-def devices() -> tuple[str, ...]:
-    mps = getattr(torch.backends, "mps", None)
-    return ("cpu", *(("cuda",) if torch.cuda.is_available() else ()),
-            *(("mps",) if mps is not None and mps.is_available() else ()))
-
-
 def start_session() -> None:
     """Every rerun: torch set up once per process; on a session's first run, read the link."""
     configure_torch()
     if "store" in ss:
         return
     ss.store, ss.job, ss.flash, ss.seen_uploads = RunStore.from_env(), None, [], set()
-    state = urlstate.parse(st.query_params.to_dict(), LIMITS, devices())
+    state = urlstate.parse(st.query_params.to_dict(), LIMITS, available_devices())
     ss.hide, ss.presenter = set(state.hide), state.presenter
     load_config(state.config, state.preset)
     ss.flash += [("warning", f"Link parameter ignored — {n}") for n in state.notices]
@@ -97,6 +90,10 @@ def frame(title: str, body: Callable[[], Any], live_charts: bool = False) -> Non
     """Every page: the session, the sidebar (pages, runs, link), one-time notices, the running
     job, then the page's own body inside `guard`."""
     st.set_page_config(page_title=f"{title} · rnnviz", page_icon=":material/insights:", layout="wide")
+    guard(lambda: _frame(title, body, live_charts))
+
+
+def _frame(title: str, body: Callable[[], Any], live_charts: bool) -> None:
     start_session()
     collect_job()
     if ss.presenter:
@@ -228,16 +225,12 @@ def _panel(charts: bool) -> None:
               icon=":material/stop_circle:")
     run = job.snapshot() if charts else None
     if run is not None and run.rows:
-        from rnnviz import plots
-
         for name in views(["Loss", "Gradient norm"], "view.live"):
             plot(plots.loss_figure if name == "Loss" else plots.grad_norm_figure, run,
                  key=f"live.{name}")
 
 
 def job_slots() -> int:
-    from rnnviz.job import trainer_slots
-
     return trainer_slots().capacity
 
 
@@ -268,15 +261,17 @@ def sidebar(link: str) -> None:
     """Pick the current run, download it, open a run file, share the link, presenter mode."""
     store: RunStore = ss.store
     with st.sidebar:
-        if len(store):
-            ss["w.current"] = store.current_run().name
-            st.selectbox("Current run", store.names(), key="w.current",
-                         on_change=lambda: store.select(ss["w.current"]))
-            run = store.current_run()
-            st.download_button("Download run file", lambda: run_to_bytes(run), on_click="ignore",
-                               file_name=f"{run.config.cell}-{run.config.task}-{run.name.rsplit('#', 1)[-1]}.npz",
-                               mime="application/octet-stream", icon=":material/download:")
+        picker = st.container()
         open_run_files(st.file_uploader("Open a run file (.npz)", type=["npz"], key="w.runfile"))
+        if len(store):  # drawn above the uploader, filled after it: an opened file shows at once
+            ss["w.current"] = store.current_run().name
+            picker.selectbox("Current run", store.names(), key="w.current",
+                             on_change=lambda: store.select(ss["w.current"]))
+            run = store.current_run()
+            name = f"{run.config.cell}-{run.config.task}-{run.name.rsplit('#', 1)[-1]}.npz"
+            picker.download_button("Download run file", lambda: run_to_bytes(run), on_click="ignore",
+                                   file_name=name, mime="application/octet-stream",
+                                   icon=":material/download:")
         with st.expander("Share this setup", icon=":material/link:"):
             st.code(link, language=None, wrap_lines=True)
             if urlstate.left_out(ss.cfg):
@@ -287,27 +282,14 @@ def sidebar(link: str) -> None:
                            "link to hide controls.")
 
 
-def _widget_value(name: str, value: Any) -> Any:
-    if name == "features":
-        return [f.strip() for f in value.split(",") if f.strip()]
-    return value
-
-
 def _set_widgets(cfg: RunConfig, pending: bool) -> None:
-    """Put cfg's values into the widgets' state before they are drawn (all of them when `pending`,
-    else only the missing ones); other tasks' options get their defaults once."""
-    values = {f"w.{n}": getattr(cfg, n) for n in urlstate.FIELDS}
-    values.update({"w.clip_on": cfg.clip_norm is not None, "w.clip_norm": cfg.clip_norm or 1.0,
-                   "w.spectral_radius": cfg.spectral_radius or 1.0})
-    for task in TASKS.values():
-        mine = cfg.task_options if task.name == cfg.task else {}
-        for k, opt in task.OPTIONS.items():
-            key = f"w.opt.{task.name}.{k}"
-            if key not in ss or (pending and task.name == cfg.task):
-                ss[key] = _widget_value(k, mine.get(k, opt.default))
-    for key, value in values.items():
+    """cfg's values into the widgets' state before they are drawn: all when `pending`, else the missing."""
+    own, others = urlstate.widget_values(cfg)
+    for key, value in own.items():
         if pending or key not in ss:
             ss[key] = value
+    for key, value in others.items():
+        ss.setdefault(key, value)
 
 
 def _hidden(*names: str) -> bool:
@@ -321,16 +303,27 @@ def _field(name: str, draw: Callable[..., Any], *args: Any, **kwargs: Any) -> An
     return draw(*args, key=f"w.{name}", disabled=busy(), persist_state="session", **kwargs)
 
 
-def _upload_text(key: str, label: str, kind: str) -> None:
-    """A .txt/.csv upload replaces ss[key] only if it is readable text: else an error, nothing lost."""
+def _ranged(name: str, draw: Callable[..., Any], label: str, **kwargs: Any) -> Any:
+    """A widget for a number whose bounds are this server's limits."""
+    low, high = LIMITS.ranges[name]
+    cast = int if name in urlstate.INTS else float
+    return _field(name, draw, label, cast(low), cast(high), **kwargs)
+
+
+def _upload_text(task: str, name: str, label: str, kind: str) -> None:
+    """A .txt/.csv upload replaces the option only if the task accepts it: else an error, and the
+    previous text stays."""
+    key = f"w.opt.{task}.{name}"
     upload = st.file_uploader(label, type=[kind], key=f"{key}.upload", disabled=busy())
     if upload is not None and upload.file_id not in ss.seen_uploads:
         ss.seen_uploads.add(upload.file_id)
         try:
             text = urlstate.decode_text(upload.getvalue(), upload.name)
-            if kind == "csv" and not urlstate.numeric_columns(text):
-                raise ValueError(f"{upload.name} has no numeric column: the CSV needs at least one "
-                                 "column of numbers to forecast")
+            # judged at the shortest seq_len: a file too short for this one is kept, and the
+            # settings' error says to lower seq_len
+            _, error = urlstate.check_config({"task": task, "seq_len": 2, "task_options": {name: text}})
+            if error:
+                raise ValueError(f"{upload.name}: {error.split(': ', 1)[-1]}")
         except ValueError as err:
             st.error(f"{err}. The previous {'text' if kind == 'txt' else 'CSV'} is kept.")
         else:
@@ -342,10 +335,8 @@ def _option(task: str, name: str, opt: Option, csv_columns: list[str]) -> Any:
     common = dict(key=key, help=opt.help, disabled=busy(), persist_state="session")
     label = name.replace("_", " ").capitalize()
     if name == "text":
-        _upload_text(key, "Upload a text (.txt, UTF-8)", "txt")
         return st.text_area("Text to learn", height=140, **common)
     if name == "csv":
-        _upload_text(key, "Upload a CSV (one row per time step)", "csv")
         st.caption(f"CSV: {len(ss[key].splitlines()) - 1} rows · numeric columns: "
                    f"{', '.join(csv_columns) or 'none'}")
         return ss[key]
@@ -370,7 +361,10 @@ def _option(task: str, name: str, opt: Option, csv_columns: list[str]) -> Any:
 
 def task_options(task: str) -> dict[str, Any]:
     """Widgets built from the task's OPTIONS; returns only the values that differ from defaults."""
-    options, columns = {}, []
+    options, columns, shown = {}, [], not _hidden("task_options")
+    for name, kind in (("text", "txt"), ("csv", "csv")):
+        if name in TASKS[task].OPTIONS and shown and not _hidden(name, urlstate.option_url_name(name)):
+            _upload_text(task, name, f"Upload a {'text' if kind == 'txt' else 'CSV'} (.{kind}, UTF-8)", kind)
     if "csv" in TASKS[task].OPTIONS:
         try:
             columns = urlstate.numeric_columns(ss[f"w.opt.{task}.csv"])
@@ -389,7 +383,6 @@ def task_options(task: str) -> dict[str, Any]:
 def config_form() -> RunConfig | None:
     """Every RunConfig option as a widget; the valid config (or None, with the error shown)."""
     _set_widgets(ss.cfg, pending=ss.pop("pending", False))
-    w = ss
     v: dict[str, Any] = {"cell": _field("cell", st.segmented_control, "Cell", list(CELL_NAMES),
                                         format_func=CELL_NAMES.get, required=True)}
     v["task"] = _field("task", st.selectbox, "Task", list(TASKS), format_func=lambda t: TASKS[t].title)
@@ -398,23 +391,23 @@ def config_form() -> RunConfig | None:
         v["task_options"] = task_options(v["task"])
     left, right = st.columns(2)
     with left:
-        v["hidden_size"] = _field("hidden_size", st.slider, "Hidden size", 1, int(LIMITS.ranges["hidden_size"][1]))
-        v["seq_len"] = _field("seq_len", st.slider, "Sequence length", 2, int(LIMITS.ranges["seq_len"][1]))
-        v["steps"] = _field("steps", st.slider, "Training steps", 1, int(LIMITS.ranges["steps"][1]))
+        v["hidden_size"] = _ranged("hidden_size", st.slider, "Hidden size")
+        v["seq_len"] = _ranged("seq_len", st.slider, "Sequence length")
+        v["steps"] = _ranged("steps", st.slider, "Training steps")
         v["recurrent_init"] = _field("recurrent_init", st.selectbox, "Recurrent init", urlstate.CHOICES[
             "recurrent_init"], help="W_hh at step 0: torch's uniform, orthogonal, identity (IRNN), or "
                                     "scaled to a spectral radius")
         v["optimizer"] = _field("optimizer", st.selectbox, "Optimizer", urlstate.CHOICES["optimizer"])
     with right:
-        v["num_layers"] = _field("num_layers", st.slider, "Layers", 1, int(LIMITS.ranges["num_layers"][1]))
-        v["batch_size"] = _field("batch_size", st.slider, "Batch size", 1, int(LIMITS.ranges["batch_size"][1]))
-        v["lr"] = _field("lr", st.number_input, "Learning rate", *LIMITS.ranges["lr"], format="%g")
-        v["seed"] = _field("seed", st.number_input, "Seed", 0, int(LIMITS.ranges["seed"][1]), step=1)
-        v["device"] = _field("device", st.selectbox, "Device", ("auto", *devices()))
+        v["num_layers"] = _ranged("num_layers", st.slider, "Layers")
+        v["batch_size"] = _ranged("batch_size", st.slider, "Batch size")
+        v["lr"] = _ranged("lr", st.number_input, "Learning rate", format="%g")
+        v["seed"] = _ranged("seed", st.number_input, "Seed", step=1)
+        v["device"] = _field("device", st.selectbox, "Device", ("auto", *available_devices()))
     v["spectral_radius"] = (_field("spectral_radius", st.slider, "Spectral radius of W_hh", 0.05, 10.0)
                             if v["recurrent_init"] == "scaled" else None)
     v["momentum"] = (_field("momentum", st.slider, "Momentum", 0.0, 0.99)
-                     if v["optimizer"] != "adam" else w["w.momentum"])
+                     if v["optimizer"] != "adam" else ss["w.momentum"])
     v["forget_bias"] = (_field("forget_bias", st.number_input, "LSTM forget-gate bias at init", -10.0, 10.0,
                                placeholder="torch default") if v["cell"] == "lstm" else None)
     v["bidirectional"] = _field("bidirectional", st.toggle, "Bidirectional")
@@ -432,7 +425,7 @@ def config_form() -> RunConfig | None:
             v["clip_norm"] = None
     with st.expander("Recording"):
         v["record_every"] = _field("record_every", st.number_input, "Look inside every N steps", 1, 1000)
-        v["probe_size"] = _field("probe_size", st.slider, "Probe sequences", 1, int(LIMITS.ranges["probe_size"][1]))
+        v["probe_size"] = _ranged("probe_size", st.slider, "Probe sequences")
     cfg, error = urlstate.check_config(v)
     if error is not None:
         st.error(f"{error}. Fix this setting to train; your runs and other settings are kept.")

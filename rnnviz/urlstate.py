@@ -342,3 +342,19 @@ def numeric_columns(csv_text: str) -> list[str]:
 
     frame = read_csv(csv_text)
     return [str(c) for c in frame.columns if is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c])]
+
+
+def widget_values(cfg: RunConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Train widgets' state for `cfg`, keyed "w.<field>" and "w.opt.<task>.<option>":
+    (cfg's own values, every other task's option defaults)."""
+    own = {f"w.{n}": getattr(cfg, n) for n in FIELDS}
+    own.update({"w.clip_on": cfg.clip_norm is not None, "w.clip_norm": cfg.clip_norm or 1.0,
+                "w.spectral_radius": cfg.spectral_radius or 1.0})
+    others: dict[str, Any] = {}
+    for task in TASKS.values():
+        for k, opt in task.OPTIONS.items():
+            value = cfg.task_options.get(k, opt.default) if task.name == cfg.task else opt.default
+            if k == "features":  # a multiselect holds a list
+                value = [f.strip() for f in value.split(",") if f.strip()]
+            (own if task.name == cfg.task else others)[f"w.opt.{task.name}.{k}"] = value
+    return own, others
