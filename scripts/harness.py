@@ -23,6 +23,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
 CHART = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+TRAIN = ".st-key-train button"  # the app's buttons by their widget keys (Streamlit's st-key-* classes)
+STOP = ".st-key-stop button"
 # Page links in the sidebar: st.navigation's own menu, or st.page_link entries drawn by the app.
 NAV_LINK = ("[data-testid='stSidebarNav'] a, "
             "[data-testid='stSidebarUserContent'] [data-testid='stPageLink-NavLink']")
@@ -67,7 +69,8 @@ class Server:
         log = self.log_path.open("w")
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--client.showErrorDetails", "full"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
@@ -169,11 +172,12 @@ def train_and_wait(page, timeout_ms: float = 120_000) -> float:
     """Press Train on the Train page and wait until the run is finished and its charts drawn.
 
     Returns the seconds from the click to the first live chart."""
+    page.wait_for_selector(f"{TRAIN}:not([disabled])", timeout=timeout_ms)
     clicked = time.monotonic()
-    page.get_by_role("button", name="Train", exact=True).click()
+    page.locator(TRAIN).click()
     page.wait_for_selector(CHART, timeout=timeout_ms)
     first_chart_s = time.monotonic() - clicked
-    page.get_by_role("button", name="Stop").wait_for(state="detached", timeout=timeout_ms)
+    page.wait_for_selector(STOP, state="detached", timeout=timeout_ms)
     wait_idle(page, timeout_ms)
     page.wait_for_selector(CHART, timeout=timeout_ms)
     return first_chart_s

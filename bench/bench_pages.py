@@ -1,0 +1,100 @@
+"""How fast the pages answer: server-side rerun time of each page with a finished run in the
+session (AppTest, target <= 0.3 s), and the time from pressing Train to the first live chart
+in a real browser against `streamlit run` (needs Chromium; skipped without it).
+
+    python bench/bench_pages.py [--repeats 5] [--preset lstm_adding] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import rnnviz  # noqa: E402
+from scripts import harness  # noqa: E402
+
+TARGET_S = 0.3
+
+
+def page_reruns(runs: list[rnnviz.Run], repeats: int) -> list[tuple[str, float, float]]:
+    """(page, median s, max s) of `repeats` reruns of each page; the last run is the current one."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    for k, run in enumerate(runs):
+        at.session_state["store"].add(run, f"bench {k}")
+    rows = []
+    for page in ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]:
+        at.switch_page(page).run()  # the first draw of a page is not what a rerun costs
+        if at.exception:
+            raise SystemExit(f"{page}: {at.exception}")
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+        rows.append((page, statistics.median(times), max(times)))
+    return rows
+
+
+def first_live_chart(preset: str, times: int = 2) -> list[tuple[float, float]]:
+    """Seconds from the Train click to the first live chart, and to the finished run, in Chromium:
+    the server's first training (cold: torch's lazy imports), then again in the same session."""
+    with harness.Server(ROOT / "test-output" / "bench-server.log") as server, harness.browser() as chrome:
+        page = chrome.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(server.url)
+        harness.wait_idle(page)
+        page.locator(f".st-key-preset-{preset} button").click()
+        harness.wait_idle(page)
+        results = []
+        for _ in range(times):
+            page.wait_for_selector(f"{harness.TRAIN}:not([disabled])", timeout=120_000)
+            started = time.monotonic()
+            page.locator(harness.TRAIN).click()
+            page.wait_for_selector(harness.STOP, timeout=120_000)  # the live panel is up
+            page.wait_for_selector(harness.CHART, timeout=120_000)
+            first = time.monotonic() - started
+            page.wait_for_selector(harness.STOP, state="detached", timeout=300_000)
+            harness.wait_idle(page)
+            results.append((first, time.monotonic() - started))
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--preset", default="lstm_adding", choices=sorted(rnnviz.PRESETS))
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+
+    cfg = rnnviz.PRESETS[args.preset].config
+    started = time.perf_counter()
+    run = rnnviz.train(cfg)
+    print(f"run: preset {args.preset}, {run.steps_done} steps, {len(run.records)} records, "
+          f"trained in {time.perf_counter() - started:.1f} s; Compare also has the same run with "
+          "another cell\n")
+    other = rnnviz.train(cfg.replace(cell="gru" if cfg.cell != "gru" else "lstm"))
+    print(f"{'page':<22} {'median rerun':>13} {'max':>8}   target <= {TARGET_S} s")
+    for page, median, worst in page_reruns([other, run], args.repeats):
+        flag = "" if median <= TARGET_S else "  OVER"
+        print(f"{page:<22} {median:>12.3f}s {worst:>7.3f}s{flag}")
+
+    if args.no_browser or not harness.chromium_available():
+        print("\n(time to first live chart: skipped, no browser)")
+        return
+    print(f"\nChromium against streamlit run, preset {args.preset}:")
+    for label, (first, done) in zip(("first training of the server", "again, same session"),
+                                    first_live_chart(args.preset), strict=True):
+        print(f"  {label:<30} Train -> first live chart {first:5.2f} s, -> finished {done:5.1f} s")
+
+
+if __name__ == "__main__":
+    main()
