@@ -20,9 +20,11 @@ def home() -> None:
         "flowing back through time: vanishing in a vanilla RNN on a long sequence, exploding when "
         "the recurrent weights are too large, tamed by the clipping toggle.")
     st.subheader("Start from a lesson")
-    columns = st.columns(3)
-    for i, preset in enumerate(PRESETS.values()):
-        with columns[i % 3].container(border=True):
+    presets = list(PRESETS.values())
+    for i, preset in enumerate(presets):
+        if i % 3 == 0:
+            columns = st.columns(3)
+        with columns[i % 3].container(border=True, height="stretch"):
             st.markdown(f"**{preset.title}**")
             st.write(preset.lesson)
             cfg = preset.config

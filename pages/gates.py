@@ -7,7 +7,7 @@ from rnnviz import plots, ui
 HOW_TO_READ = """
 **Gates** are sigmoids between 0 (closed) and 1 (open), one value per unit and time step. An LSTM's
 *forget* gate near 1 keeps the cell state (memory); its *input* gate opens to write, its *output* gate
-to read. A GRU's *update* gate near 1 keeps h_{t-1}; its *reset* gate chooses how much of the past the
+to read. A GRU's *update* gate near 1 keeps $h_{t-1}$; its *reset* gate chooses how much of the past the
 candidate *new* state sees.
 
 **Saturation** is the share of gate values below 0.1 or above 0.9: saturated gates act as switches,
@@ -18,12 +18,14 @@ many steps: that is the long memory the forget gate protects."""
 
 
 def no_gates(run) -> None:
+    phi = r"\tanh" if run.config.cell == "rnn_tanh" else r"\mathrm{ReLU}"
     st.info(f"A vanilla RNN ({ui.CELL_NAMES[run.config.cell]}) has no gates: its whole memory is "
-            "h_t = tanh(W x_t + U h_{t-1} + b), rewritten at every step. Train the same settings "
-            "with a gated cell to see gates at work:")
+            f"$h_t = {phi}(W_{{ih}} x_t + W_{{hh}} h_{{t-1}} + b)$, rewritten at every step. "
+            "Train the same settings with a gated cell to see gates at work:")
     cols = st.columns(2)
     for col, cell in zip(cols, ("lstm", "gru"), strict=True):
-        if col.button(f"Train the same with an {ui.CELL_NAMES[cell]}", key=f"switch.{cell}",
+        if col.button(f"Train the same with {'an' if cell == 'lstm' else 'a'} {ui.CELL_NAMES[cell]}",
+                      key=f"switch.{cell}",
                       disabled=ui.busy(), icon=":material/swap_horiz:"):
             cfg = run.config.replace(cell=cell)
             ui.load_config(cfg)

@@ -4,12 +4,12 @@ import streamlit as st
 
 from rnnviz import plots, ui
 
-HOW_TO_READ = """
+HOW_TO_READ = r"""
 **Through time**: ‖∂L_T/∂h_t‖, how much the loss at the last step depends on the hidden state t steps
-earlier (log axis). Backpropagation multiplies by the Jacobian ∂h_t/∂h_{t-1} once per step, so the
-curve falls exponentially when those factors are below 1 — **vanishing**: early inputs get no learning
-signal — and rises when they are above 1 — **exploding**. An LSTM's additive cell state keeps it flat.
-The heatmap shows the same curve at every recorded training step.
+earlier (log axis). Backpropagation multiplies by the Jacobian $\partial h_t/\partial h_{t-1}$ once per
+step, so the curve falls exponentially when those factors are below 1 — **vanishing**: early inputs get
+no learning signal — and rises when they are above 1 — **exploding**. An LSTM's additive cell state
+keeps it flat. The heatmap shows the same curve at every recorded training step.
 
 **Per parameter**: each weight's gradient norm before (raw) and after clipping; the share of steps
 clipped says how often the clipping toggle stepped in.

@@ -26,9 +26,9 @@ ss = st.session_state
 LIMITS = urlstate.Limits.from_env()
 CELL_NAMES = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
 PRESENTER_CSS = """<style>
-.stApp p, .stApp li, .stApp label, .stApp [data-testid="stWidgetLabel"] p {font-size: 1.35rem !important;}
-.stApp h1 {font-size: 3.2rem !important;} .stApp h2, .stApp h3 {font-size: 2.2rem !important;}
-.stApp .katex {font-size: 1.5em !important;}
+.stApp p, .stApp li, .stApp label, .stApp [data-testid="stWidgetLabel"] p {font-size: 1.5rem !important;}
+.stApp h1 {font-size: 4rem !important;} .stApp h2, .stApp h3 {font-size: 2.4rem !important;}
+.stApp .katex {font-size: 1.6em !important;} .stApp button p {font-size: 1.3rem !important;}
 </style>"""
 EQUATIONS = {
     "rnn_tanh": [r"h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})"],
@@ -146,7 +146,10 @@ def plot(fn: Callable[..., Any], *args: Any, key: str | None = None, **kwargs: A
         log.exception("figure failed")
         st.error(f"Could not draw this chart ({type(err).__name__}: {str(err)[:200]}).")
         return
-    st.plotly_chart(fig, key=key or fn.__name__, config={"displaylogo": False})
+    if ss.presenter:  # the figure's own (scaled) fonts and a taller chart for the back row
+        fig.update_layout(height=max(fig.layout.height or 0, 650))
+    st.plotly_chart(fig, key=key or fn.__name__, config={"displaylogo": False},
+                    theme=None if ss.presenter else "streamlit")
 
 
 def views(names: list[str], key: str) -> list[str]:
