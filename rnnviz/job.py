@@ -174,3 +174,21 @@ class TrainingJob:
             log.exception("training failed")
             self.error = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
             self.state = "error"
+
+
+def outcome(job: TrainingJob, run_name: str = "") -> list[tuple[str, str]]:
+    """What to tell the user about a finished job: (kind, text) with kind success/info/warning/error."""
+    run = job.run
+    notes = []
+    if job.state == "error":
+        notes.append(("error", f"Training failed: {job.error}. Check the settings on the Train page "
+                               "and try again."))
+    if run is None or not run.rows:
+        return notes or [("info", "The run stopped before its first step: nothing to keep.")]
+    if run.diverged:
+        notes.append(("warning", f"{run_name} {run.status}: the loss or gradient became inf/nan. Turn "
+                                 "gradient clipping on (or lower the learning rate) and train again."))
+    elif job.state != "error":
+        notes.append(("success", f"{run_name}: {run.status} after {run.steps_done} steps in "
+                                 f"{run.elapsed_s:.1f} s."))
+    return notes

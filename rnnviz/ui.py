@@ -15,7 +15,7 @@ import streamlit as st
 
 from rnnviz import plots, urlstate
 from rnnviz.config import RunConfig
-from rnnviz.job import TrainingJob, available_devices, configure_torch, trainer_slots
+from rnnviz.job import TrainingJob, available_devices, configure_torch, outcome, trainer_slots
 from rnnviz.run import Run
 from rnnviz.runfile import run_from_bytes, run_to_bytes
 from rnnviz.runstore import RunStore
@@ -188,23 +188,13 @@ def collect_job() -> None:
     if not job.done:
         return
     ss.job, run = None, job.run
-    if job.state == "error":
-        flash("error", f"Training failed: {job.error}. Check the settings on the Train page and try again.")
-    if run is None or not run.rows:
-        if job.state != "error":
-            flash("info", "The run stopped before its first step: nothing to keep.")
-        return
-    dropped = ss.store.add(run, job.label)
-    if run.diverged:
-        flash("warning", f"{run.name} {run.status}: the loss or gradient became inf/nan. Turn "
-                         "gradient clipping on (or lower the learning rate) and train again.")
-    else:
-        flash("success", f"{run.name}: {run.status} after {run.steps_done} steps in {run.elapsed_s:.1f} s.")
+    dropped = ss.store.add(run, job.label) if run is not None and run.rows else []
+    ss.flash += outcome(job, run.name if run else "")
     if dropped:
         flash("info", f"This session keeps at most {ss.store.max_runs} runs ({ss.store.max_mb:g} MB): "
                       f"dropped the oldest — {', '.join(dropped)}. Download runs you want to keep.")
     base = ss.pop("compare_with", None)
-    if base in ss.store.runs:
+    if base in ss.store.runs and run is not None and run.name in ss.store.runs:
         ss.compare_pick = [base, run.name]
 
 
@@ -321,12 +311,7 @@ def _upload_text(task: str, name: str, label: str, kind: str) -> None:
     if upload is not None and upload.file_id not in ss.seen_uploads:
         ss.seen_uploads.add(upload.file_id)
         try:
-            text = urlstate.decode_text(upload.getvalue(), upload.name)
-            # judged at the shortest seq_len: a file too short for this one is kept, and the
-            # settings' error says to lower seq_len
-            _, error = urlstate.check_config({"task": task, "seq_len": 2, "task_options": {name: text}})
-            if error:
-                raise ValueError(f"{upload.name}: {error.split(': ', 1)[-1]}")
+            text = urlstate.read_upload(task, name, upload.getvalue(), upload.name)
         except ValueError as err:
             st.error(f"{err}. The previous {'text' if kind == 'txt' else 'CSV'} is kept.")
         else:

@@ -358,3 +358,15 @@ def widget_values(cfg: RunConfig) -> tuple[dict[str, Any], dict[str, Any]]:
                 value = [f.strip() for f in value.split(",") if f.strip()]
             (own if task.name == cfg.task else others)[f"w.opt.{task.name}.{k}"] = value
     return own, others
+
+
+def read_upload(task: str, option: str, data: bytes, file_name: str) -> str:
+    """An uploaded text or CSV for `task`'s `option`, or a ValueError saying what is wrong.
+
+    Judged at the shortest seq_len: a file too short for the current seq_len is accepted, and
+    the settings' own error then says to lower seq_len."""
+    text = decode_text(data, file_name)
+    _, error = check_config({"task": task, "seq_len": 2, "task_options": {option: text}})
+    if error:
+        raise ValueError(f"{file_name}: {error.split(': ', 1)[-1]}")
+    return text

@@ -109,3 +109,18 @@ def test_one_process_wide_slots(monkeypatch):
     monkeypatch.setattr(jobmod, "_slots", None)
     monkeypatch.setenv("RNNVIZ_MAX_TRAINERS", "many")
     assert jobmod.trainer_slots().capacity == 2
+
+
+def test_outcome_says_what_happened():
+    done = wait(TrainingJob(RunConfig(**TINY), TrainerSlots(1)).start())
+    assert jobmod.outcome(done, "run #1") == [("success", f"run #1: finished after 3 steps in "
+                                                          f"{done.run.elapsed_s:.1f} s.")]
+    slots = TrainerSlots(1)
+    with slots.hold():
+        empty = TrainingJob(RunConfig(**TINY), slots).start()
+        empty.stop()
+        wait(empty)
+    assert jobmod.outcome(empty) == [("info", "The run stopped before its first step: nothing to keep.")]
+    failed = wait(TrainingJob(RunConfig(task="chars", seq_len=10, task_options={"text": "ab"}),
+                              TrainerSlots(1)).start())
+    assert [kind for kind, _ in jobmod.outcome(failed)] == ["error"]

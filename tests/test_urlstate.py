@@ -13,6 +13,7 @@ from rnnviz.urlstate import (
     fit_limits,
     numeric_columns,
     parse,
+    read_upload,
 )
 
 
@@ -170,3 +171,13 @@ def test_numeric_columns():
     assert numeric_columns("a,b\nx,y\n") == []
     with pytest.raises(ValueError, match="task_options.csv"):
         numeric_columns("")
+
+
+def test_read_upload_accepts_what_the_task_accepts():
+    assert read_upload("chars", "text", b"hello world", "a.txt") == "hello world"
+    with pytest.raises(ValueError, match="a.txt: the text has 3 characters"):
+        read_upload("chars", "text", b"abc", "a.txt")
+    with pytest.raises(ValueError, match="b.csv: no numeric column"):
+        read_upload("csv", "csv", b"a,b\nx,y\n", "b.csv")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        read_upload("words", "text", b"\xff\xfe\x00", "c.txt")
