@@ -246,3 +246,26 @@ def test_run_files_open_and_corrupt_ones_are_errors():
     ok(upload.set_value(("good.npz", run_to_bytes(run), "application/octet-stream")).run())
     assert current(at).name.startswith("good.npz") and at.get("plotly_chart")
     assert at.get("download_button")
+
+
+def test_the_device_is_shown(monkeypatch):
+    import torch
+
+    at = open_app()
+    assert any("Training runs on **CPU**" in m.value for m in at.markdown)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # no GPU here: the plumbing only
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=0: "Fake GPU")
+    ok(at.run())
+    assert any("GPU (Fake GPU)" in m.value for m in at.markdown)
+    ok(at.switch_page("pages/train.py").run())
+    assert "cuda" in widget(at, "w.device").options
+
+
+def test_a_session_keeps_a_bounded_number_of_runs(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_MAX_RUNS", "2")
+    at = open_app("pages/train.py")
+    for seed in range(3):
+        train_here(at, {"w.seed": seed})
+    store = at.session_state["store"]
+    assert len(store) == 2 and store.names()[0].endswith("#3")
+    assert any("at most 2 runs" in i.value and "#1" in i.value for i in at.info)
