@@ -39,7 +39,8 @@ def configure_torch() -> int:
 
     Our models are small (hidden <= 256): one thread per trainer is as fast as several, and
     with RNNVIZ_MAX_TRAINERS trainings at once more threads only fight over the same cores
-    and the server threads that draw the pages."""
+    and the server threads that draw the pages. Measured on 2 shared, busy cores with the
+    default config: 1 thread 120-300 steps/s, 2 threads 3-29 steps/s."""
     global _torch_threads
     with _lock:
         if _torch_threads is None:
