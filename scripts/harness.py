@@ -159,6 +159,7 @@ def nav_links(page) -> dict[str, str]:
 
 def open_page(page, title: str, timeout_ms: float = 60_000) -> None:
     """Go to a page by clicking its sidebar link: the session (and its runs) is kept."""
+    page.wait_for_selector(NAV_LINK, timeout=timeout_ms)
     for link in page.query_selector_all(NAV_LINK):
         if _label(link) == title:
             link.click()
