@@ -46,15 +46,15 @@ def body() -> None:
     runs = [store.runs[n] for n in chosen]
     if len(runs) < 2:
         st.info("Pick two or more runs (train them, or add run files above), or use a button above.")
-        return
-    for name in ui.views(["Loss", "Gradient through time", "Validation"], "view.compare"):
+    names = ["Loss", "Gradient through time", "Validation"] if len(runs) > 1 else []
+    for name in ui.views(names, "view.compare"):
         if name == "Loss":
             ui.plot(plots.loss_figure, runs)
         elif name == "Gradient through time":
             ui.plot(plots.grad_by_time_figure, runs)
         else:
             ui.plot(plots.val_figure, runs)
-    ui.how_to_read(runs[0].config.cell, HOW_TO_READ)
+    ui.how_to_read(runs[0].config.cell if runs else ui.ss.cfg.cell, HOW_TO_READ)
 
 
 ui.frame("Compare", body)
