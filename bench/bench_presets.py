@@ -1,6 +1,6 @@
 """Wall time of every preset's defaults (target: 15 s or less on 2 CPU cores).
 
-Usage: python bench/bench_presets.py
+Usage (from the repo root): python -m bench.bench_presets
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Prints a table of ms/step and ratios. Runs alternate (plain, rnnviz, plain, rnnviz...) and the
 median is kept, so the shared machine's noise hits both sides alike.
-Usage: python bench/bench_train.py [--steps 50] [--repeats 3] [--quick]
+Usage (from the repo root): python -m bench.bench_train [--steps 50] [--repeats 3] [--quick]
 """
 
 from __future__ import annotations
