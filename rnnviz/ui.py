@@ -75,7 +75,7 @@ def sync_url() -> str:
     params = urlstate.encode(ss.cfg, ss.preset, ss.hide, ss.presenter)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    base = (st.context.url or "http://localhost:8501/") if not debug() else "http://localhost:8501/"
+    base = st.context.url or "http://localhost:8501/"  # None under AppTest
     return base + ("?" + urlencode(params) if params else "")
 
 
