@@ -4,12 +4,7 @@ or the same task with another cell, and compares."""
 import streamlit as st
 
 from rnnviz import plots, ui
-
-HOW_TO_READ = """
-Runs are drawn on shared axes, labelled by what differs between them. Compare the **loss** curves
-against their baselines (which run learns, and how fast), and the **gradient through time** at the last
-record: a vanilla RNN's curve falls steeply towards t = 0 where an LSTM's stays flat. With the same seed,
-"clipping flipped" changes one thing only: whether the gradient was rescaled before each step."""
+from rnnviz.lessons import CELL_NAMES
 
 
 def twins() -> None:
@@ -24,10 +19,10 @@ def twins() -> None:
                    "same config and seed, with the clipping toggle flipped; then compare the two."):
         ui.start_job(flipped, compare_with=run.name)
         st.rerun()
-    others = [c for c in ui.CELL_NAMES if c != cfg.cell]
-    cell = right.selectbox("Another cell", others, format_func=ui.CELL_NAMES.get, key="w.other_cell",
+    others = [c for c in CELL_NAMES if c != cfg.cell]
+    cell = right.selectbox("Another cell", others, format_func=CELL_NAMES.get, key="w.other_cell",
                            label_visibility="collapsed")
-    if right.button(f"Same task, {ui.CELL_NAMES[cell]}", disabled=ui.busy(), icon=":material/swap_horiz:",
+    if right.button(f"Same task, {CELL_NAMES[cell]}", disabled=ui.busy(), icon=":material/swap_horiz:",
                     help=f"Train {run.name} again with another cell (same seed), then compare."):
         ui.start_job(cfg.replace(cell=cell), compare_with=run.name)
         st.rerun()
@@ -54,7 +49,7 @@ def body() -> None:
             ui.plot(plots.grad_by_time_figure, runs)
         else:
             ui.plot(plots.val_figure, runs)
-    ui.how_to_read(runs[0].config.cell if runs else ui.ss.cfg.cell, HOW_TO_READ)
+    ui.how_to_read(runs[0].config.cell if runs else ui.ss.cfg.cell, "compare")
 
 
 ui.frame("Compare", body)

@@ -3,28 +3,17 @@
 import streamlit as st
 
 from rnnviz import plots, ui
-
-HOW_TO_READ = """
-**Gates** are sigmoids between 0 (closed) and 1 (open), one value per unit and time step. An LSTM's
-*forget* gate near 1 keeps the cell state (memory); its *input* gate opens to write, its *output* gate
-to read. A GRU's *update* gate near 1 keeps $h_{t-1}$; its *reset* gate chooses how much of the past the
-candidate *new* state sees.
-
-**Saturation** is the share of gate values below 0.1 or above 0.9: saturated gates act as switches,
-which is what a trained gate often becomes; they also pass little gradient.
-
-**Cell state** (LSTM only): c_t per unit. Flat horizontal bands are values carried unchanged over
-many steps: that is the long memory the forget gate protects."""
+from rnnviz.lessons import CELL_NAMES
 
 
 def no_gates(run) -> None:
     phi = r"\tanh" if run.config.cell == "rnn_tanh" else r"\mathrm{ReLU}"
-    st.info(f"A vanilla RNN ({ui.CELL_NAMES[run.config.cell]}) has no gates: its whole memory is "
+    st.info(f"A vanilla RNN ({CELL_NAMES[run.config.cell]}) has no gates: its whole memory is "
             f"$h_t = {phi}(W_{{ih}} x_t + W_{{hh}} h_{{t-1}} + b)$, rewritten at every step. "
             "Train the same settings with a gated cell to see gates at work:")
     cols = st.columns(2)
     for col, cell in zip(cols, ("lstm", "gru"), strict=True):
-        if col.button(f"Train the same with {'an' if cell == 'lstm' else 'a'} {ui.CELL_NAMES[cell]}",
+        if col.button(f"Train the same with {'an' if cell == 'lstm' else 'a'} {CELL_NAMES[cell]}",
                       key=f"switch.{cell}",
                       disabled=ui.busy(), icon=":material/swap_horiz:"):
             cfg = run.config.replace(cell=cell)
@@ -37,7 +26,7 @@ def body() -> None:
     run = ui.current_run()
     if not run.records[0].gates or not run.records[0].gates[0]:
         no_gates(run)
-        ui.how_to_read(run.config.cell, HOW_TO_READ)
+        ui.how_to_read(run.config.cell, "gates")
         return
     record, sequence, layer = ui.pickers(run)
     gates = list(run.records[record].gates[layer])
@@ -59,7 +48,7 @@ def body() -> None:
     if run.config.cell == "gru":
         st.caption("A GRU has no separate cell state: its hidden state h_t is its memory "
                    "(see Hidden states).")
-    ui.how_to_read(run.config.cell, HOW_TO_READ)
+    ui.how_to_read(run.config.cell, "gates")
 
 
 ui.frame("Gates", body)

@@ -4,18 +4,6 @@ import streamlit as st
 
 from rnnviz import plots, ui
 
-HOW_TO_READ = """
-**Trajectory**: each dot is the hidden state h_t of one probe sequence, projected on its top principal
-components and coloured by time. Slide through training: at step 0 the states huddle near one point;
-as the network learns, the path spreads out and takes a shape set by the inputs (a loop for a sine,
-a jump when the adding problem's marker arrives).
-
-**Units over time**: one row per hidden unit, one column per time step, blue < 0 < red. A row that
-switches at an input and then holds its colour is a unit that remembers that input.
-
-**Text**: for text tasks, each character is coloured by the chosen unit's activation just after reading
-it. Look for units that track spaces, word starts, vowels or quotes."""
-
 
 def body() -> None:
     run = ui.current_run()
@@ -33,7 +21,7 @@ def body() -> None:
             width = run.records[record].hidden[layer].shape[-1]
             unit = st.slider("Unit", 0, width - 1, 0, key=f"unit.{run.name}")
             st.html(plots.text_activation_html(run, record, unit, sequence=sequence, layer=layer))
-    ui.how_to_read(run.config.cell, HOW_TO_READ)
+    ui.how_to_read(run.config.cell, "hidden")
 
 
 ui.frame("Hidden states", body)

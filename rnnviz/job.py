@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ import torch
 
 from rnnviz.config import RunConfig
 from rnnviz.run import Run
+from rnnviz.settings import Settings
 from rnnviz.slots import TrainerSlots
 from rnnviz.train import train
 
@@ -24,14 +24,6 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _torch_threads: int | None = None
 _slots: TrainerSlots | None = None
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value >= 1 else default
 
 
 def configure_torch() -> int:
@@ -44,7 +36,7 @@ def configure_torch() -> int:
     global _torch_threads
     with _lock:
         if _torch_threads is None:
-            _torch_threads = _env_int("RNNVIZ_TORCH_THREADS", 1)
+            _torch_threads = Settings.from_env().torch_threads
             torch.set_num_threads(_torch_threads)
             try:
                 torch.set_num_interop_threads(1)
@@ -58,7 +50,7 @@ def trainer_slots() -> TrainerSlots:
     global _slots
     with _lock:
         if _slots is None:
-            _slots = TrainerSlots(_env_int("RNNVIZ_MAX_TRAINERS", 2))
+            _slots = TrainerSlots(Settings.from_env().max_trainers)
         return _slots
 
 
@@ -101,7 +93,7 @@ class TrainingJob:
         self._started_at: float | None = None
         self._seen = time.monotonic()
         self._abandon_after_s = abandon_after_s if abandon_after_s is not None else float(
-            _env_int("RNNVIZ_ABANDON_S", 300))
+            Settings.from_env().abandon_s)
         self._thread = threading.Thread(target=self._work, name="rnnviz-train", daemon=True)
 
     def start(self) -> TrainingJob:
@@ -175,6 +167,16 @@ class TrainingJob:
             log.exception("training failed")
             self.error = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
             self.state = "error"
+
+
+def panel_line(job: TrainingJob, capacity: int) -> tuple[float | None, str]:
+    """The live panel's line: (None, the queue place) while queued, else (fraction done, progress)."""
+    if job.state == "queued":
+        return None, (f"⏳ {job.status.capitalize()}. This server trains {capacity} runs at once; "
+                      "yours starts as soon as one finishes.")
+    p = job.progress()
+    return p.fraction, (f"Training {job.config.cell} on {job.config.task}: step {p.steps_done} / {p.steps} "
+                        f"· {p.steps_per_s:.0f} steps/s")
 
 
 def outcome(job: TrainingJob, run_name: str = "") -> list[tuple[str, str]]:

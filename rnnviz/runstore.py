@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnviz.job import TrainingJob, outcome
 from rnnviz.run import Run
+from rnnviz.runfile import run_from_bytes
+from rnnviz.settings import Settings
 
-
-def max_runs_from_env(default: int = 6) -> int:
-    """RNNVIZ_MAX_RUNS: runs one session keeps (a bad value gives the default)."""
-    try:
-        value = int(os.environ.get("RNNVIZ_MAX_RUNS", default))
-    except ValueError:
-        return default
-    return value if value >= 1 else default
-
-
-def max_mb_from_env(default: float = 200.0) -> float:
-    """RNNVIZ_MAX_SESSION_MB: recorded data one session keeps, all its runs together."""
-    try:
-        value = float(os.environ.get("RNNVIZ_MAX_SESSION_MB", default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
+Note = tuple[str, str]  # (kind, text): kind is success, info, warning or error, as st.<kind> shows it
 
 
 def describe(run: Run) -> str:
@@ -35,6 +21,11 @@ def describe(run: Run) -> str:
     if cfg.clip_norm is not None and cfg.clip_mode == "value":
         clip += " (value)"
     return f"{cfg.cell} · {cfg.task} · {clip}"
+
+
+def file_name(run: Run) -> str:
+    """What a downloaded run file is called: "lstm-adding-3.npz" for run #3."""
+    return f"{run.config.cell}-{run.config.task}-{run.name.rsplit('#', 1)[-1]}.npz"
 
 
 def run_bytes(run: Run) -> int:
@@ -61,7 +52,9 @@ class RunStore:
 
     @classmethod
     def from_env(cls) -> RunStore:
-        return cls(max_runs=max_runs_from_env(), max_mb=max_mb_from_env())
+        """Caps from RNNVIZ_MAX_RUNS and RNNVIZ_MAX_SESSION_MB."""
+        settings = Settings.from_env()
+        return cls(max_runs=settings.max_runs, max_mb=settings.max_session_mb)
 
     def add(self, run: Run, label: str = "") -> list[str]:
         """Name `run` (label or its description, then "#n"), keep it, make it current.
@@ -77,6 +70,29 @@ class RunStore:
             del self.runs[oldest]
             dropped.append(oldest)
         return dropped
+
+    def collect(self, job: TrainingJob, compare_with: str | None = None) -> tuple[list[Note], list[str]]:
+        """Keep a finished job's run: what to tell the user, and the runs to compare now (or [])."""
+        run = job.run
+        dropped = self.add(run, job.label) if run is not None and run.rows else []
+        notes = outcome(job, run.name if run else "")
+        if dropped:
+            notes.append(("info", f"This session keeps at most {self.max_runs} runs ({self.max_mb:g} MB): "
+                                  f"dropped the oldest — {', '.join(dropped)}. Download runs you want to "
+                                  "keep."))
+        kept = run is not None and run.name in self.runs
+        return notes, [compare_with, run.name] if kept and compare_with in self.runs else []
+
+    def open_file(self, file_name: str, data: bytes) -> Note:
+        """Keep the run in an uploaded run file; a bad file is an error and nothing else changes."""
+        try:
+            run = run_from_bytes(data)
+        except ValueError as err:
+            return "error", (f"{file_name} is not a run file rnnviz can read ({err}). Save runs with the "
+                             "Download button or `python -m rnnviz train --out run.npz`.")
+        dropped = self.add(run, f"{file_name} · {run.config.cell} · {run.config.task}")
+        return "success", f"Opened {run.name}." + (f" Dropped the oldest: {', '.join(dropped)}." if dropped
+                                                   else "")
 
     def total_mb(self) -> float:
         return sum(run_bytes(r) for r in self.runs.values()) / 2**20

@@ -1,52 +1,33 @@
 """Streamlit glue shared by the pages: the session (runs, job, link), config widgets, live panel.
 
-The only module of the package that imports streamlit; everything it decides is in urlstate,
-job and runstore, which are plain Python."""
+The only module of the package that imports streamlit; everything it decides is in form,
+urlstate, job and runstore, which are plain Python."""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import streamlit as st
 
-from rnnviz import plots, urlstate
+from rnnviz import form, urlstate
 from rnnviz.config import RunConfig
-from rnnviz.job import TrainingJob, available_devices, configure_torch, outcome, trainer_slots
+from rnnviz.inputs import read_upload
+from rnnviz.job import TrainingJob, available_devices, configure_torch, panel_line, trainer_slots
+from rnnviz.lessons import CELL_NAMES, EQUATIONS, HOW_TO_READ
+from rnnviz.limits import Limits
 from rnnviz.run import Run
-from rnnviz.runfile import run_from_bytes, run_to_bytes
-from rnnviz.runstore import RunStore
-from rnnviz.tasks import TASKS, Option
+from rnnviz.runfile import run_to_bytes
+from rnnviz.runstore import RunStore, file_name
+from rnnviz.settings import Settings
+from rnnviz.tasks import TASKS
 
 log = logging.getLogger(__name__)
 ss = st.session_state
-LIMITS = urlstate.Limits.from_env()
-CELL_NAMES = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
-PRESENTER_CSS = """<style>
-.stApp p, .stApp li, .stApp label, .stApp [data-testid="stWidgetLabel"] p {font-size: 1.5rem !important;}
-.stApp h1 {font-size: 4rem !important;} .stApp h2, .stApp h3 {font-size: 2.4rem !important;}
-.stApp .katex {font-size: 1.6em !important;} .stApp button p {font-size: 1.3rem !important;}
-</style>"""
-EQUATIONS = {
-    "rnn_tanh": [r"h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})"],
-    "rnn_relu": [r"h_t = \max(0,\; W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})"],
-    "lstm": [r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \quad"
-             r"f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})",
-             r"g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \quad"
-             r"o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})",
-             r"c_t = f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)"],
-    "gru": [r"r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \quad"
-            r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})",
-            r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
-            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"],
-}
-
-
-def debug() -> bool:
-    return bool(os.environ.get("RNNVIZ_DEBUG"))
+LIMITS = Limits.from_env()
+PRESENTER_CSS = f"<style>{(Path(__file__).parent / 'data' / 'presenter.css').read_text()}</style>"
 
 
 def start_session() -> None:
@@ -66,17 +47,12 @@ def load_config(cfg: RunConfig, preset: str | None = None) -> None:
     ss.cfg, ss.preset, ss.pending = cfg, preset, True
 
 
-def flash(kind: str, text: str) -> None:
-    ss.flash.append((kind, text))
-
-
 def sync_url() -> str:
     """Write the current config into the URL (only what differs); return the shareable link."""
     params = urlstate.encode(ss.cfg, ss.preset, ss.hide, ss.presenter)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    base = st.context.url or "http://localhost:8501/"  # None under AppTest
-    return base + ("?" + urlencode(params) if params else "")
+    return urlstate.link(st.context.url or "http://localhost:8501/", params)  # url: None under AppTest
 
 
 NAV = [("app.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":material/model_training:"),
@@ -98,16 +74,13 @@ def _frame(title: str, body: Callable[[], Any], live_charts: bool) -> None:
     collect_job()
     if ss.presenter:
         st.html(PRESENTER_CSS)
-    with st.sidebar:
-        for path, label, icon in NAV:
-            st.page_link(path, label=label, icon=icon)
     sidebar(sync_url())
     st.title(title)
     for kind, text in ss.flash:
         getattr(st, kind)(text)
     ss.flash = []
     if not live_charts:
-        job_panel(False)
+        job_panel()
     guard(body)
 
 
@@ -124,32 +97,28 @@ def current_run() -> Run:
     return run
 
 
-def guard(body: Callable[[], Any]) -> None:
-    """Run a page; an unexpected error becomes a short message, never a traceback."""
+def guard(body: Callable[[], Any], failed: str = "Something went wrong on this page ({error}). Your "
+          "runs are safe: pick another run or change a setting and try again.") -> None:
+    """Run a page (or draw a chart); an unexpected error becomes a short message, never a traceback."""
     try:
         body()
     except Exception as err:
-        if debug():
+        if Settings.from_env().debug:
             raise
-        log.exception("page failed")
-        st.error(f"Something went wrong on this page ({type(err).__name__}: {str(err)[:200]}). "
-                 "Your runs are safe: pick another run or change a setting and try again.")
+        log.exception("unexpected error")
+        st.error(failed.format(error=f"{type(err).__name__}: {str(err)[:200]}"))
 
 
 def plot(fn: Callable[..., Any], *args: Any, key: str | None = None, **kwargs: Any) -> None:
     """Draw one figure; if it cannot be drawn, say so and keep the rest of the page."""
-    try:
-        fig = fn(*args, presenter=ss.presenter, **kwargs)
-    except Exception as err:
-        if debug():
-            raise
-        log.exception("figure failed")
-        st.error(f"Could not draw this chart ({type(err).__name__}: {str(err)[:200]}).")
-        return
+    guard(lambda: _plot(fn(*args, presenter=ss.presenter, **kwargs), key or fn.__name__),
+          "Could not draw this chart ({error}).")
+
+
+def _plot(fig: Any, key: str) -> None:
     if ss.presenter:  # the figure's own (scaled) fonts and a taller chart for the back row
         fig.update_layout(height=max(fig.layout.height or 0, 650))
-    st.plotly_chart(fig, key=key or fn.__name__, config={"displaylogo": False},
-                    theme=None if ss.presenter else "streamlit")
+    st.plotly_chart(fig, key=key, config={"displaylogo": False}, theme=None if ss.presenter else "streamlit")
 
 
 def views(names: list[str], key: str) -> list[str]:
@@ -159,12 +128,13 @@ def views(names: list[str], key: str) -> list[str]:
     return [st.segmented_control("View", names, default=names[0], required=True, key=key)]
 
 
-def how_to_read(cell: str, text: str) -> None:
+def how_to_read(cell: str, page: str) -> None:
+    """The cell's equations and how to read the page's charts (open in presenter mode)."""
     with st.expander("How to read this", expanded=ss.presenter):
         st.markdown(f"**{CELL_NAMES[cell]}**, as torch computes it (σ = sigmoid, ⊙ = elementwise):")
         for line in EQUATIONS[cell]:
             st.latex(line)
-        st.markdown(text)
+        st.markdown(HOW_TO_READ[page])
 
 
 def busy() -> bool:
@@ -174,7 +144,7 @@ def busy() -> bool:
 def start_job(cfg: RunConfig, label: str = "", compare_with: str | None = None) -> None:
     """Train `cfg` in the background (one job per session); the pages poll it."""
     if busy():
-        flash("warning", "A run is already training: stop it or wait for it to finish.")
+        ss.flash.append(("warning", "A run is already training: stop it or wait for it to finish."))
         return
     ss.job, ss.compare_with = TrainingJob(cfg, label=label).start(), compare_with
 
@@ -185,75 +155,68 @@ def collect_job() -> None:
     if job is None:
         return
     job.heartbeat()
-    if not job.done:
-        return
-    ss.job, run = None, job.run
-    dropped = ss.store.add(run, job.label) if run is not None and run.rows else []
-    ss.flash += outcome(job, run.name if run else "")
-    if dropped:
-        flash("info", f"This session keeps at most {ss.store.max_runs} runs ({ss.store.max_mb:g} MB): "
-                      f"dropped the oldest — {', '.join(dropped)}. Download runs you want to keep.")
-    base = ss.pop("compare_with", None)
-    if base in ss.store.runs and run is not None and run.name in ss.store.runs:
-        ss.compare_pick = [base, run.name]
+    if job.done:
+        ss.job = None
+        notes, pick = ss.store.collect(job, ss.pop("compare_with", None))
+        ss.flash += notes
+        if pick:
+            ss.compare_pick = pick
 
 
 @st.fragment(run_every=0.5)
-def _panel(charts: bool) -> None:
+def _panel(charts: Callable[[Run], Any] | None) -> None:
     job = ss.get("job")
     if job is None:
         return
     job.heartbeat()
     if job.done:
         st.rerun()  # the whole app: the run joins the store, controls come back
-    if job.state == "queued":
-        st.info(f"⏳ {job.status.capitalize()}. This server trains {job_slots()} runs at once; "
-                "yours starts as soon as one finishes.")
+    fraction, text = panel_line(job, job_slots())
+    if fraction is None:
+        st.info(text)
     else:
-        p = job.progress()
-        st.progress(p.fraction, text=f"Training {job.config.cell} on {job.config.task}: step "
-                                     f"{p.steps_done} / {p.steps} · {p.steps_per_s:.0f} steps/s")
+        st.progress(fraction, text=text)
     stopping = job.stop_event.is_set()
     st.button("Stopping…" if stopping else "Stop", on_click=job.stop, disabled=stopping, key="stop",
               icon=":material/stop_circle:")
     run = job.snapshot() if charts else None
     if run is not None and run.rows:
-        for name in views(["Loss", "Gradient norm"], "view.live"):
-            plot(plots.loss_figure if name == "Loss" else plots.grad_norm_figure, run,
-                 key=f"live.{name}")
+        charts(run)
 
 
 def job_slots() -> int:
     return trainer_slots().capacity
 
 
-def job_panel(charts: bool) -> None:
+def job_panel(charts: Callable[[Run], Any] | None = None) -> None:
     """The running job, polled twice a second without blocking the page: queue place or progress,
-    a Stop button, and (on Train) the live loss and gradient-norm curves."""
+    a Stop button, and `charts` of the run so far (Train: the live loss and gradient norm)."""
     if busy():
         _panel(charts)
 
 
+def new_upload(upload: Any) -> bool:
+    """True the first time an uploaded file is seen: a rerun does not read it again."""
+    if upload is None or upload.file_id in ss.seen_uploads:
+        return False
+    ss.seen_uploads.add(upload.file_id)
+    return True
+
+
 def open_run_files(uploads: Any) -> None:
     """Add uploaded run files to the store; a bad file is an error and nothing else changes."""
-    for upload in uploads if isinstance(uploads, list) else [uploads] if uploads else []:
-        if upload.file_id in ss.seen_uploads:
-            continue
-        ss.seen_uploads.add(upload.file_id)
-        try:
-            run = run_from_bytes(upload.getvalue())
-        except ValueError as err:
-            st.error(f"{upload.name} is not a run file rnnviz can read ({err}). Save runs with the "
-                     "Download button or `python -m rnnviz train --out run.npz`.")
-            continue
-        dropped = ss.store.add(run, f"{upload.name} · {run.config.cell} · {run.config.task}")
-        st.success(f"Opened {run.name}." + (f" Dropped the oldest: {', '.join(dropped)}." if dropped else ""))
+    for upload in uploads if isinstance(uploads, list) else [uploads]:
+        if new_upload(upload):
+            kind, text = ss.store.open_file(upload.name, upload.getvalue())
+            getattr(st, kind)(text)
 
 
 def sidebar(link: str) -> None:
-    """Pick the current run, download it, open a run file, share the link, presenter mode."""
+    """The pages; pick the current run, download it, open a run file; share the link, presenter mode."""
     store: RunStore = ss.store
     with st.sidebar:
+        for path, label, icon in NAV:
+            st.page_link(path, label=label, icon=icon)
         picker = st.container()
         open_run_files(st.file_uploader("Open a run file (.npz)", type=["npz"], key="w.runfile"))
         if len(store):  # drawn above the uploader, filled after it: an opened file shows at once
@@ -261,9 +224,8 @@ def sidebar(link: str) -> None:
             picker.selectbox("Current run", store.names(), key="w.current",
                              on_change=lambda: store.select(ss["w.current"]))
             run = store.current_run()
-            name = f"{run.config.cell}-{run.config.task}-{run.name.rsplit('#', 1)[-1]}.npz"
             picker.download_button("Download run file", lambda: run_to_bytes(run), on_click="ignore",
-                                   file_name=name, mime="application/octet-stream",
+                                   file_name=file_name(run), mime="application/octet-stream",
                                    icon=":material/download:")
         with st.expander("Share this setup", icon=":material/link:"):
             st.code(link, language=None, wrap_lines=True)
@@ -275,155 +237,45 @@ def sidebar(link: str) -> None:
                            "link to hide controls.")
 
 
-def _set_widgets(cfg: RunConfig, pending: bool) -> None:
-    """cfg's values into the widgets' state before they are drawn: all when `pending`, else the missing."""
-    own, others = urlstate.widget_values(cfg)
-    for key, value in own.items():
-        if pending or key not in ss:
-            ss[key] = value
-    for key, value in others.items():
-        ss.setdefault(key, value)
+def fields(v: dict[str, Any], *names: str, where: Any = st) -> bool:
+    """Config fields (form.FORM) into `v`, each as its widget keyed w.<name> (kept across pages), or
+    without one where hidden or not applicable; whether the last one was drawn."""
+    devices = available_devices()
+    for name in names:
+        f = form.FORM[name]
+        drawn = form.draws(f, v, ss.hide)
+        v[name] = getattr(where, f.widget)(
+            *form.widget_args(f, LIMITS, devices), key=f"w.{name}", disabled=busy(), persist_state="session",
+            **f.kwargs) if drawn else form.undrawn_value(f, v, ss.cfg, ss)
+    return drawn
 
 
-def _hidden(*names: str) -> bool:
-    return any(n in ss.hide for n in names)
-
-
-def _field(name: str, draw: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """One config widget keyed w.<name>, kept across pages; a hidden one keeps the config's value."""
-    if _hidden(name):
-        return getattr(ss.cfg, name)
-    return draw(*args, key=f"w.{name}", disabled=busy(), persist_state="session", **kwargs)
-
-
-def _ranged(name: str, draw: Callable[..., Any], label: str, **kwargs: Any) -> Any:
-    """A widget for a number whose bounds are this server's limits."""
-    low, high = LIMITS.ranges[name]
-    cast = int if name in urlstate.INTS else float
-    return _field(name, draw, label, cast(low), cast(high), **kwargs)
-
-
-def _upload_text(task: str, name: str, label: str, kind: str) -> None:
+def upload_text(task: str, name: str, kind: str, what: str) -> None:
     """A .txt/.csv upload replaces the option only if the task accepts it: else an error, and the
     previous text stays."""
     key = f"w.opt.{task}.{name}"
-    upload = st.file_uploader(label, type=[kind], key=f"{key}.upload", disabled=busy())
-    if upload is not None and upload.file_id not in ss.seen_uploads:
-        ss.seen_uploads.add(upload.file_id)
+    upload = st.file_uploader(f"Upload a {what} (.{kind}, UTF-8)", type=[kind], key=f"{key}.upload",
+                              disabled=busy())
+    if new_upload(upload):
         try:
-            text = urlstate.read_upload(task, name, upload.getvalue(), upload.name)
+            ss[key] = read_upload(task, name, upload.getvalue(), upload.name)
         except ValueError as err:
-            st.error(f"{err}. The previous {'text' if kind == 'txt' else 'CSV'} is kept.")
-        else:
-            ss[key] = text
+            st.error(f"{err}. The previous {what} is kept.")
 
 
-def _option(task: str, name: str, opt: Option, csv_columns: list[str]) -> Any:
+def option(task: str, name: str, columns: list[str]) -> Any:
+    """Task option `name` as its widget keyed w.opt.<task>.<name>; the CSV text shows as a caption."""
     key = f"w.opt.{task}.{name}"
-    common = dict(key=key, help=opt.help, disabled=busy(), persist_state="session")
-    label = name.replace("_", " ").capitalize()
-    if name == "text":
-        return st.text_area("Text to learn", height=140, **common)
     if name == "csv":
-        st.caption(f"CSV: {len(ss[key].splitlines()) - 1} rows · numeric columns: "
-                   f"{', '.join(csv_columns) or 'none'}")
+        st.caption(form.csv_caption(ss[key], columns))
         return ss[key]
-    if name == "target" and csv_columns:
-        ss[key] = ss[key] if ss[key] in csv_columns else csv_columns[0]
-        return st.selectbox("Column to forecast", csv_columns, **common)
-    if name == "features" and csv_columns:
-        ss[key] = [c for c in ss[key] if c in csv_columns]
-        return ",".join(st.multiselect("Other columns as inputs", csv_columns, **common))
-    if opt.choices is not None:
-        return st.segmented_control(label, opt.choices, required=True, **common)
-    if isinstance(opt.default, bool):
-        return st.toggle(label, **common)
-    if isinstance(opt.default, int | float):
-        integer = isinstance(opt.default, int)
-        cast = int if integer else float
-        return st.number_input(label, min_value=None if opt.low is None else cast(opt.low),
-                               max_value=None if opt.high is None else cast(opt.high),
-                               step=1 if integer else None, format=None if integer else "%g", **common)
-    return st.text_input(label, **common)
-
-
-def task_options(task: str) -> dict[str, Any]:
-    """Widgets built from the task's OPTIONS; returns only the values that differ from defaults."""
-    options, columns, shown = {}, [], not _hidden("task_options")
-    for name, kind in (("text", "txt"), ("csv", "csv")):
-        if name in TASKS[task].OPTIONS and shown and not _hidden(name, urlstate.option_url_name(name)):
-            _upload_text(task, name, f"Upload a {'text' if kind == 'txt' else 'CSV'} (.{kind}, UTF-8)", kind)
-    if "csv" in TASKS[task].OPTIONS:
-        try:
-            columns = urlstate.numeric_columns(ss[f"w.opt.{task}.csv"])
-        except ValueError:
-            pass  # check_config reports it
-    for name, opt in TASKS[task].OPTIONS.items():
-        if _hidden(name, urlstate.option_url_name(name), "task_options"):
-            value = ss.cfg.task_options.get(name, opt.default) if ss.cfg.task == task else opt.default
-        else:
-            value = _option(task, name, opt, columns)
-        if value != opt.default:
-            options[name] = value
-    return options
-
-
-def config_form() -> RunConfig | None:
-    """Every RunConfig option as a widget; the valid config (or None, with the error shown)."""
-    _set_widgets(ss.cfg, pending=ss.pop("pending", False))
-    v: dict[str, Any] = {"cell": _field("cell", st.segmented_control, "Cell", list(CELL_NAMES),
-                                        format_func=CELL_NAMES.get, required=True)}
-    v["task"] = _field("task", st.selectbox, "Task", list(TASKS), format_func=lambda t: TASKS[t].title)
-    with st.expander("Task settings", expanded=v["task"] in ("chars", "words", "csv")):
-        st.caption(TASKS[v["task"]].__doc__.split("\n\n")[0])
-        v["task_options"] = task_options(v["task"])
-    left, right = st.columns(2)
-    with left:
-        v["hidden_size"] = _ranged("hidden_size", st.slider, "Hidden size")
-        v["seq_len"] = _ranged("seq_len", st.slider, "Sequence length")
-        v["steps"] = _ranged("steps", st.slider, "Training steps")
-        v["recurrent_init"] = _field("recurrent_init", st.selectbox, "Recurrent init", urlstate.CHOICES[
-            "recurrent_init"], help="W_hh at step 0: torch's uniform, orthogonal, identity (IRNN), or "
-                                    "scaled to a spectral radius")
-        v["optimizer"] = _field("optimizer", st.selectbox, "Optimizer", urlstate.CHOICES["optimizer"])
-    with right:
-        v["num_layers"] = _ranged("num_layers", st.slider, "Layers")
-        v["batch_size"] = _ranged("batch_size", st.slider, "Batch size")
-        v["lr"] = _ranged("lr", st.number_input, "Learning rate", format="%g")
-        v["seed"] = _ranged("seed", st.number_input, "Seed", step=1)
-        v["device"] = _field("device", st.selectbox, "Device", ("auto", *available_devices()))
-    v["spectral_radius"] = (_field("spectral_radius", st.slider, "Spectral radius of W_hh", 0.05, 10.0)
-                            if v["recurrent_init"] == "scaled" else None)
-    v["momentum"] = (_field("momentum", st.slider, "Momentum", 0.0, 0.99)
-                     if v["optimizer"] != "adam" else ss["w.momentum"])
-    v["forget_bias"] = (_field("forget_bias", st.number_input, "LSTM forget-gate bias at init", -10.0, 10.0,
-                               placeholder="torch default") if v["cell"] == "lstm" else None)
-    v["bidirectional"] = _field("bidirectional", st.toggle, "Bidirectional")
-    v["clip_norm"], v["clip_mode"] = ss.cfg.clip_norm, ss.cfg.clip_mode
-    if not _hidden("clip", "clip_norm"):
-        on = st.toggle("Gradient clipping", key="w.clip_on", disabled=busy(), persist_state="session",
-                       help="Rescale (norm) or clamp (value) the gradient before each step.")
-        if on:
-            c1, c2 = st.columns(2)
-            v["clip_norm"] = c1.number_input("Max norm", 1e-3, 1e3, key="w.clip_norm", disabled=busy(),
-                                             format="%g", persist_state="session")
-            v["clip_mode"] = _field("clip_mode", c2.segmented_control, "Clip", urlstate.CHOICES["clip_mode"],
-                                    required=True) if not _hidden("clip_mode") else ss.cfg.clip_mode
-        else:
-            v["clip_norm"] = None
-    with st.expander("Recording"):
-        v["record_every"] = _field("record_every", st.number_input, "Look inside every N steps", 1, 1000)
-        v["probe_size"] = _ranged("probe_size", st.slider, "Probe sequences")
-    cfg, error = urlstate.check_config(v)
-    if error is not None:
-        st.error(f"{error}. Fix this setting to train; your runs and other settings are kept.")
-        return None
-    cfg, notes = urlstate.fit_limits(cfg, LIMITS)
-    for note in notes:
-        st.info(note)
-    if cfg != ss.cfg:
-        ss.cfg = cfg
-    return cfg
+    if (fitted := form.fit_to_columns(name, ss[key], columns)) != ss[key]:
+        ss[key] = fitted
+    opt = TASKS[task].OPTIONS[name]
+    widget, args, kwargs = form.option_widget(name, opt, columns)
+    value = getattr(st, widget)(*args, key=key, help=opt.help, disabled=busy(), persist_state="session",
+                                **kwargs)
+    return ",".join(value) if isinstance(value, list) else value  # features: a multiselect
 
 
 def pickers(run: Run, sequence: bool = True) -> tuple[int, int, int]:

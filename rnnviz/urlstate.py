@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from rnnviz.cells import CELLS, GATES
+from rnnviz.cells import CELLS
 from rnnviz.config import CLIP_MODES, DEVICES, INITS, OPTIMIZERS, RunConfig
+from rnnviz.limits import Limits, fit_limits
 from rnnviz.presets import PRESETS
 from rnnviz.tasks import TASKS, Option, make_task
 
@@ -28,36 +29,6 @@ RESERVED = ("preset", "hide", "presenter")
 OFF_WORDS = ("off", "none", "false", "no")
 MAX_URL_TEXT = 200      # longer string options (pasted text, CSV) stay out of the link
 MAX_PARAM_CHARS = 5000  # longer values are refused outright
-
-
-def _env_int(name: str, default: int, low: int = 1) -> int:
-    try:
-        value = int(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value >= low else default
-
-
-@dataclass(frozen=True)
-class Limits:
-    """This server's caps on one run, so one student cannot take the machine (env RNNVIZ_MAX_*)."""
-
-    ranges: dict[str, tuple[float, float]] = field(default_factory=lambda: {
-        "hidden_size": (1, 256), "num_layers": (1, 4), "seq_len": (2, 400), "batch_size": (1, 256),
-        "steps": (1, 3000), "record_every": (1, 1000), "probe_size": (1, 32), "seed": (0, 2**31 - 1),
-        "lr": (1e-5, 10.0), "momentum": (0.0, 0.99), "clip_norm": (1e-3, 1e3),
-        "spectral_radius": (0.05, 10.0), "forget_bias": (-10.0, 10.0)})
-    max_records: int = 101       # looks inside the model per run
-    max_record_mb: float = 48.0  # recorded float32 arrays per run
-
-    @classmethod
-    def from_env(cls) -> Limits:
-        base = cls()
-        ranges = dict(base.ranges)
-        ranges["steps"] = (1, _env_int("RNNVIZ_MAX_STEPS", 3000))
-        ranges["hidden_size"] = (1, _env_int("RNNVIZ_MAX_HIDDEN", 256))
-        return cls(ranges=ranges, max_records=_env_int("RNNVIZ_MAX_RECORDS", 101, low=3),
-                   max_record_mb=float(_env_int("RNNVIZ_MAX_RUN_MB", 48)))
 
 
 @dataclass(frozen=True)
@@ -176,28 +147,6 @@ def settle(cfg_fields: dict[str, Any], options: dict[str, Any], base: RunConfig,
     return DEFAULT
 
 
-def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
-    """Raise record_every (and shrink the probe batch if need be) so a run's records fit the caps."""
-    notices: list[str] = []
-    arrays = 1 + len(GATES[cfg.cell]) + (cfg.cell == "lstm")  # hidden, gates, cell state
-    width = cfg.hidden_size * (2 if cfg.bidirectional else 1) * cfg.num_layers
-    per_probe_mb = cfg.seq_len * width * arrays * 4 / 2**20
-    probe = cfg.probe_size
-    while probe > 1 and 3 * probe * per_probe_mb > limits.max_record_mb:
-        probe = max(1, probe // 2)
-    fitting = max(3, min(limits.max_records, int(limits.max_record_mb // max(probe * per_probe_mb, 1e-9))))
-    every = max(cfg.record_every, math.ceil(cfg.steps / (fitting - 2)))
-    changes: dict[str, Any] = {}
-    if probe != cfg.probe_size:
-        changes["probe_size"] = probe
-        notices.append(f"probe_size: lowered to {probe} so a look inside the model stays small")
-    if every != cfg.record_every:
-        changes["record_every"] = every
-        notices.append(f"record_every: raised to {every} so the run keeps at most {fitting} looks "
-                       f"inside the model ({limits.max_record_mb:g} MB)")
-    return (cfg.replace(**changes) if changes else cfg), notices
-
-
 def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
           devices: Iterable[str] = DEVICES) -> UrlState:
     """Query parameters -> UrlState. Never raises: each bad parameter becomes a notice."""
@@ -305,68 +254,11 @@ def encode(cfg: RunConfig, preset: str | None = None, hide: Iterable[str] = (),
     return params
 
 
+def link(base: str, params: Mapping[str, str]) -> str:
+    """The shareable address: `base` with the query parameters, if any."""
+    return base + ("?" + urlencode(params) if params else "")
+
+
 def left_out(cfg: RunConfig) -> list[str]:
     """Task options that `encode` leaves out of the link (too long for a URL)."""
     return [k for k, v in cfg.task_options.items() if isinstance(v, str) and len(v) > MAX_URL_TEXT]
-
-
-# --- what users type and upload: checked here so the pages only show the message -------------
-
-def check_config(values: dict[str, Any]) -> tuple[RunConfig | None, str | None]:
-    """Widget values -> (config, None), or (None, the first problem as "field: what to do")."""
-    try:
-        cfg = RunConfig(**values)
-        make_task(cfg)
-    except ValueError as err:
-        return None, str(err)
-    return cfg, None
-
-
-def decode_text(data: bytes, name: str = "the file") -> str:
-    """Uploaded bytes -> text; a ValueError says what to do if they are not UTF-8 text."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{name} is not UTF-8 text (byte {err.start} is not valid UTF-8): save it "
-                         f"as UTF-8 (e.g. 'Save as… UTF-8' in your editor) and upload it again") from None
-    if "\x00" in text:
-        raise ValueError(f"{name} looks like a binary file, not text: upload a .txt or .csv file")
-    return text
-
-
-def numeric_columns(csv_text: str) -> list[str]:
-    """The numeric columns of a CSV (ValueError naming task_options.csv if it cannot be read)."""
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    from rnnviz.tasks.csv_task import read_csv
-
-    frame = read_csv(csv_text)
-    return [str(c) for c in frame.columns if is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c])]
-
-
-def widget_values(cfg: RunConfig) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The Train widgets' state for `cfg`, keyed "w.<field>" and "w.opt.<task>.<option>":
-    (cfg's own values, every other task's option defaults)."""
-    own = {f"w.{n}": getattr(cfg, n) for n in FIELDS}
-    own.update({"w.clip_on": cfg.clip_norm is not None, "w.clip_norm": cfg.clip_norm or 1.0,
-                "w.spectral_radius": cfg.spectral_radius or 1.0})
-    others: dict[str, Any] = {}
-    for task in TASKS.values():
-        for k, opt in task.OPTIONS.items():
-            value = cfg.task_options.get(k, opt.default) if task.name == cfg.task else opt.default
-            if k == "features":  # a multiselect holds a list
-                value = [f.strip() for f in value.split(",") if f.strip()]
-            (own if task.name == cfg.task else others)[f"w.opt.{task.name}.{k}"] = value
-    return own, others
-
-
-def read_upload(task: str, option: str, data: bytes, file_name: str) -> str:
-    """An uploaded text or CSV for `task`'s `option`, or a ValueError saying what is wrong.
-
-    Judged at the shortest seq_len: a file too short for the current seq_len is accepted, and
-    the settings' own error then says to lower seq_len."""
-    text = decode_text(data, file_name)
-    _, error = check_config({"task": task, "seq_len": 2, "task_options": {option: text}})
-    if error:
-        raise ValueError(f"{file_name}: {error.split(': ', 1)[-1]}")
-    return text

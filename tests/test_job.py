@@ -102,6 +102,13 @@ def test_torch_threads_are_set_once(monkeypatch):
         torch.set_num_threads(before)
 
 
+def test_an_abandoned_job_waits_rnnviz_abandon_s(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_ABANDON_S", "7")
+    assert TrainingJob(RunConfig(**TINY))._abandon_after_s == 7.0
+    monkeypatch.setenv("RNNVIZ_ABANDON_S", "soon")
+    assert TrainingJob(RunConfig(**TINY))._abandon_after_s == 300.0
+
+
 def test_one_process_wide_slots(monkeypatch):
     monkeypatch.setattr(jobmod, "_slots", None)
     monkeypatch.setenv("RNNVIZ_MAX_TRAINERS", "3")

@@ -4,7 +4,8 @@ import numpy as np
 
 from rnnviz import RunConfig
 from rnnviz.run import Record, Run
-from rnnviz.runstore import RunStore, describe, max_mb_from_env, max_runs_from_env, run_bytes
+from rnnviz.runstore import RunStore, describe, file_name, run_bytes
+from rnnviz.settings import Settings
 
 
 def fake_run(cell="lstm", clip=1.0, floats=0):
@@ -58,7 +59,32 @@ def test_select_remove_and_current():
 def test_caps_from_the_environment(monkeypatch):
     monkeypatch.setenv("RNNVIZ_MAX_RUNS", "3")
     monkeypatch.setenv("RNNVIZ_MAX_SESSION_MB", "oops")
-    assert max_runs_from_env() == 3 and max_mb_from_env() == 200.0
-    assert RunStore.from_env().max_runs == 3
+    settings = Settings.from_env()
+    assert settings.max_runs == 3 and settings.max_session_mb == 200.0
+    assert RunStore.from_env().max_runs == 3 and RunStore.from_env().max_mb == 200.0
     monkeypatch.setenv("RNNVIZ_MAX_RUNS", "0")
-    assert max_runs_from_env() == 6
+    assert Settings.from_env().max_runs == 6 and RunStore.from_env().max_runs == 6
+
+
+def test_open_file_and_file_name():
+    store = RunStore()
+    kind, text = store.open_file("broken.npz", b"not a zip file")
+    assert kind == "error" and "broken.npz" in text and len(store) == 0
+    run = fake_run()
+    store.add(run)
+    assert file_name(run) == "lstm-adding-1.npz"
+
+
+def test_collect_keeps_a_finished_run_and_picks_the_pair_to_compare():
+    store = RunStore()
+    store.add(fake_run())
+    base = store.current
+
+    class Done:  # what collect reads of a finished TrainingJob
+        state, label, error = "finished", "", None
+        run = fake_run()
+
+    Done.run.rows = [object()]
+    notes, pick = store.collect(Done(), compare_with=base)
+    assert [kind for kind, _ in notes] == ["success"] and pick == [base, store.current]
+    assert store.collect(Done(), compare_with="gone")[1] == []

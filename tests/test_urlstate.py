@@ -3,18 +3,9 @@
 import pytest
 
 from rnnviz import RunConfig
+from rnnviz.limits import Limits, fit_limits
 from rnnviz.presets import PRESETS
-from rnnviz.urlstate import (
-    MAX_URL_TEXT,
-    Limits,
-    check_config,
-    decode_text,
-    encode,
-    fit_limits,
-    numeric_columns,
-    parse,
-    read_upload,
-)
+from rnnviz.urlstate import MAX_URL_TEXT, encode, link, parse
 
 
 def names(notices):
@@ -127,57 +118,6 @@ def test_long_texts_stay_out_of_the_link():
     assert len(text) > MAX_URL_TEXT and "text" not in encode(cfg)
 
 
-def test_fit_limits_bounds_the_records_of_a_run():
-    limits = Limits(max_records=11, max_record_mb=1000)
-    cfg, notes = fit_limits(RunConfig(steps=1000, record_every=1), limits)
-    assert cfg.steps // cfg.record_every + 2 <= 11 and names(notes) == ["record_every"]
-    big = RunConfig(hidden_size=256, num_layers=4, seq_len=400, probe_size=32, steps=100)
-    cfg, notes = fit_limits(big, Limits())
-    assert cfg.probe_size < 32 and "probe_size" in names(notes)
-    unchanged = RunConfig()
-    assert fit_limits(unchanged, Limits()) == (unchanged, [])
-
-
-def test_limits_from_the_environment(monkeypatch):
-    monkeypatch.setenv("RNNVIZ_MAX_STEPS", "100")
-    monkeypatch.setenv("RNNVIZ_MAX_RECORDS", "nonsense")
-    limits = Limits.from_env()
-    assert limits.ranges["steps"] == (1, 100) and limits.max_records == Limits().max_records
-
-
-def test_check_config_reports_the_first_problem():
-    cfg, error = check_config({"cell": "gru", "hidden_size": 8})
-    assert cfg is not None and error is None
-    cfg, error = check_config({"task": "chars", "task_options": {"text": "hi"}})
-    assert cfg is None and error.startswith("task_options.text")
-    _, error = check_config({"task": "csv", "task_options": {"csv": "x,y\n" + "a,b\n" * 200}})
-    assert "no numeric column" in error
-    _, error = check_config({"task": "csv", "seq_len": 5, "task_options": {"csv": "x\n1\n\n" + "2\n" * 30
-                                                                           + "nan\n"}})
-    assert "missing" in error
-
-
-def test_uploads_must_be_utf8_text():
-    assert decode_text("héllo".encode()) == "héllo"
-    assert decode_text(b"\xef\xbb\xbfbom") == "bom"
-    with pytest.raises(ValueError, match="not UTF-8"):
-        decode_text("héllo".encode("latin-1"), "story.txt")
-    with pytest.raises(ValueError, match="binary"):
-        decode_text(b"PK\x03\x04\x00\x00")
-
-
-def test_numeric_columns():
-    assert numeric_columns("date,temp,wind\n2020-01-01,3.5,1\n2020-01-02,4,2\n") == ["temp", "wind"]
-    assert numeric_columns("a,b\nx,y\n") == []
-    with pytest.raises(ValueError, match="task_options.csv"):
-        numeric_columns("")
-
-
-def test_read_upload_accepts_what_the_task_accepts():
-    assert read_upload("chars", "text", b"hello world", "a.txt") == "hello world"
-    with pytest.raises(ValueError, match="a.txt: the text has 3 characters"):
-        read_upload("chars", "text", b"abc", "a.txt")
-    with pytest.raises(ValueError, match="b.csv: no numeric column"):
-        read_upload("csv", "csv", b"a,b\nx,y\n", "b.csv")
-    with pytest.raises(ValueError, match="not UTF-8"):
-        read_upload("words", "text", b"\xff\xfe\x00", "c.txt")
+def test_link():
+    assert link("http://host/", {}) == "http://host/"
+    assert link("http://host/", {"cell": "gru", "hide": "lr,optimizer"}) == "http://host/?cell=gru&hide=lr%2Coptimizer"

@@ -1,0 +1,198 @@
+"""The Train form as data: each config field's widget, when it is drawn, and what its values make.
+
+ui.py draws what this describes; everything decided here is plain Python, tested without a page.
+Widgets are keyed "w.<field>" and "w.opt.<task>.<option>"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rnnviz.config import RunConfig
+from rnnviz.inputs import check_config, numeric_columns
+from rnnviz.lessons import CELL_NAMES
+from rnnviz.limits import Limits, fit_limits
+from rnnviz.tasks import TASKS, Option
+from rnnviz.urlstate import CHOICES, FIELDS, INTS, option_url_name
+
+TASKS_WITH_DATA = ("chars", "words", "csv")  # their Task settings start open: the text or CSV is there
+UPLOADS = {"text": ("txt", "text"), "csv": ("csv", "CSV")}  # option -> (file type, what it is called)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One widget of the form. `widget` names the streamlit function that draws it."""
+
+    name: str
+    widget: str
+    label: str
+    options: tuple[Any, ...] | None = None  # a choice widget's options (device: this machine's)
+    when: Callable[[Mapping[str, Any]], bool] | None = None  # drawn only if true of the values so far
+    otherwise: str = "none"  # value where `when` is false: None, the "widget"'s last, or the "config"'s
+    hidden_by: tuple[str, ...] = ()  # `hide=` names besides its own that hide it
+    kwargs: Mapping[str, Any] = field(default_factory=dict)  # more arguments of the widget
+
+
+def _clipping(values: Mapping[str, Any]) -> bool:
+    return values["clip_on"]
+
+
+FORM = {f.name: f for f in (
+    Field("cell", "segmented_control", "Cell", tuple(CELL_NAMES),
+          kwargs={"format_func": CELL_NAMES.get, "required": True}),
+    Field("task", "selectbox", "Task", tuple(TASKS), kwargs={"format_func": lambda t: TASKS[t].title}),
+    Field("hidden_size", "slider", "Hidden size"),
+    Field("seq_len", "slider", "Sequence length"),
+    Field("steps", "slider", "Training steps"),
+    Field("recurrent_init", "selectbox", "Recurrent init", CHOICES["recurrent_init"],
+          kwargs={"help": "W_hh at step 0: torch's uniform, orthogonal, identity (IRNN), or scaled to a "
+                          "spectral radius"}),
+    Field("optimizer", "selectbox", "Optimizer", CHOICES["optimizer"]),
+    Field("num_layers", "slider", "Layers"),
+    Field("batch_size", "slider", "Batch size"),
+    Field("lr", "number_input", "Learning rate", kwargs={"format": "%g"}),
+    Field("seed", "number_input", "Seed", kwargs={"step": 1}),
+    Field("device", "selectbox", "Device"),
+    Field("spectral_radius", "slider", "Spectral radius of W_hh",
+          when=lambda v: v["recurrent_init"] == "scaled"),
+    Field("momentum", "slider", "Momentum", when=lambda v: v["optimizer"] != "adam", otherwise="widget"),
+    Field("forget_bias", "number_input", "LSTM forget-gate bias at init", when=lambda v: v["cell"] == "lstm",
+          kwargs={"placeholder": "torch default"}),
+    Field("bidirectional", "toggle", "Bidirectional"),
+    Field("clip_on", "toggle", "Gradient clipping", hidden_by=("clip", "clip_norm"),
+          kwargs={"help": "Rescale (norm) or clamp (value) the gradient before each step."}),
+    Field("clip_norm", "number_input", "Max norm", when=_clipping, hidden_by=("clip",),
+          kwargs={"format": "%g"}),
+    Field("clip_mode", "segmented_control", "Clip", CHOICES["clip_mode"], when=_clipping,
+          otherwise="config", hidden_by=("clip", "clip_norm"), kwargs={"required": True}),
+    Field("record_every", "number_input", "Look inside every N steps"),
+    Field("probe_size", "slider", "Probe sequences"),
+)}
+
+
+def draws(f: Field, values: Mapping[str, Any], hide: Collection[str]) -> bool:
+    """Whether the form draws `f`: it applies to the values so far and the link does not hide it."""
+    return (f.when is None or f.when(values)) and not any(n in hide for n in (f.name, *f.hidden_by))
+
+
+def undrawn_value(f: Field, values: Mapping[str, Any], cfg: RunConfig, state: Mapping[str, Any]) -> Any:
+    """The value of a field the form does not draw: the config's if hidden, else its `otherwise`."""
+    if f.when is not None and not f.when(values):
+        return state[f"w.{f.name}"] if f.otherwise == "widget" else \
+            getattr(cfg, f.name) if f.otherwise == "config" else None
+    return cfg.clip_norm is not None if f.name == "clip_on" else getattr(cfg, f.name)
+
+
+def widget_args(f: Field, limits: Limits, devices: Collection[str]) -> tuple[Any, ...]:
+    """The widget's positional arguments: label, then its options or this server's bounds."""
+    if f.name == "device":
+        return f.label, ("auto", *devices)
+    if f.options is not None:
+        return f.label, f.options
+    if f.name in limits.ranges:
+        low, high = limits.ranges[f.name]
+        cast = int if f.name in INTS else float
+        return f.label, cast(low), cast(high)
+    return (f.label,)
+
+
+def option_hidden(name: str, hide: Collection[str]) -> bool:
+    """A task option is hidden by its name, its URL name, or "task_options" (all of them)."""
+    return any(n in hide for n in (name, option_url_name(name), "task_options"))
+
+
+def uploads(task: str, hide: Collection[str]) -> list[tuple[str, str, str]]:
+    """(option, file type, what it is called) of each file the task's settings can take."""
+    return [(name, kind, what) for name, (kind, what) in UPLOADS.items()
+            if name in TASKS[task].OPTIONS and not option_hidden(name, hide)]
+
+
+def csv_columns(task: str, state: Mapping[str, Any]) -> list[str]:
+    """The numeric columns of the task's CSV widget ([] if none, or if it cannot be read)."""
+    if "csv" not in TASKS[task].OPTIONS:
+        return []
+    try:
+        return numeric_columns(state[f"w.opt.{task}.csv"])
+    except ValueError:
+        return []  # to_config reports it
+
+
+def csv_caption(text: str, columns: list[str]) -> str:
+    return f"CSV: {len(text.splitlines()) - 1} rows · numeric columns: {', '.join(columns) or 'none'}"
+
+
+def fit_to_columns(name: str, value: Any, columns: list[str]) -> Any:
+    """A target or features choice kept within the CSV's numeric columns (a new upload changes them)."""
+    if name == "target" and columns:
+        return value if value in columns else columns[0]
+    if name == "features" and columns:
+        return [c for c in value if c in columns]
+    return value
+
+
+def option_widget(name: str, opt: Option, columns: list[str]) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    """The streamlit function, positional and keyword arguments that draw task option `name`."""
+    label = name.replace("_", " ").capitalize()
+    if name == "text":
+        return "text_area", ("Text to learn",), {"height": 140}
+    if name == "target" and columns:
+        return "selectbox", ("Column to forecast", columns), {}
+    if name == "features" and columns:
+        return "multiselect", ("Other columns as inputs", columns), {}
+    if opt.choices is not None:
+        return "segmented_control", (label, opt.choices), {"required": True}
+    if isinstance(opt.default, bool):
+        return "toggle", (label,), {}
+    if isinstance(opt.default, int | float):
+        integer = isinstance(opt.default, int)
+        cast = int if integer else float
+        return "number_input", (label,), {
+            "min_value": None if opt.low is None else cast(opt.low),
+            "max_value": None if opt.high is None else cast(opt.high),
+            "step": 1 if integer else None, "format": None if integer else "%g"}
+    return "text_input", (label,), {}
+
+
+def option_value(cfg: RunConfig, task: str, name: str) -> Any:
+    """A hidden task option's value: the config's where it is for this task, else the default."""
+    default = TASKS[task].OPTIONS[name].default
+    return cfg.task_options.get(name, default) if cfg.task == task else default
+
+
+def changed_options(task: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Task options as RunConfig keeps them: only those that differ from the defaults."""
+    return {k: v for k, v in values.items() if v != TASKS[task].OPTIONS[k].default}
+
+
+def widget_values(cfg: RunConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Train widgets' state for `cfg`, keyed "w.<field>" and "w.opt.<task>.<option>":
+    (cfg's own values, every other task's option defaults)."""
+    own = {f"w.{n}": getattr(cfg, n) for n in FIELDS}
+    own.update({"w.clip_on": cfg.clip_norm is not None, "w.clip_norm": cfg.clip_norm or 1.0,
+                "w.spectral_radius": cfg.spectral_radius or 1.0})
+    others: dict[str, Any] = {}
+    for task in TASKS.values():
+        for k, opt in task.OPTIONS.items():
+            value = cfg.task_options.get(k, opt.default) if task.name == cfg.task else opt.default
+            if k == "features":  # a multiselect holds a list
+                value = [f.strip() for f in value.split(",") if f.strip()]
+            (own if task.name == cfg.task else others)[f"w.opt.{task.name}.{k}"] = value
+    return own, others
+
+
+def widget_state(cfg: RunConfig, state: Mapping[str, Any], pending: bool) -> dict[str, Any]:
+    """What to put in the widgets' state before they are drawn: cfg's values for all of its
+    widgets when `pending` (a new config), else only for widgets that have no state yet."""
+    own, others = widget_values(cfg)
+    return {**{k: v for k, v in others.items() if k not in state},
+            **{k: v for k, v in own.items() if pending or k not in state}}
+
+
+def to_config(values: Mapping[str, Any], limits: Limits) -> tuple[RunConfig | None, str | None, list[str]]:
+    """The form's values -> (config fitted to the limits, None, notes), or (None, error, [])."""
+    cfg, error = check_config({k: v for k, v in values.items() if k != "clip_on"})
+    if cfg is None:
+        return None, f"{error}. Fix this setting to train; your runs and other settings are kept.", []
+    cfg, notes = fit_limits(cfg, limits)
+    return cfg, None, notes

@@ -1,0 +1,55 @@
+"""Settings: every server setting, read from the environment in one place.
+
+A missing, unreadable or too small value gives the default: a typo never stops the server."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# field -> (environment variable, smallest allowed value)
+ENV = {
+    "max_trainers": ("RNNVIZ_MAX_TRAINERS", 1),
+    "torch_threads": ("RNNVIZ_TORCH_THREADS", 1),
+    "abandon_s": ("RNNVIZ_ABANDON_S", 1),
+    "max_runs": ("RNNVIZ_MAX_RUNS", 1),
+    "max_session_mb": ("RNNVIZ_MAX_SESSION_MB", 1),
+    "max_steps": ("RNNVIZ_MAX_STEPS", 1),
+    "max_hidden": ("RNNVIZ_MAX_HIDDEN", 1),
+    "max_records": ("RNNVIZ_MAX_RECORDS", 3),
+    "max_run_mb": ("RNNVIZ_MAX_RUN_MB", 1),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """This server's settings (env RNNVIZ_*); the defaults suit a small shared machine."""
+
+    max_trainers: int = 2          # trainings at once, all sessions together; the rest queue
+    torch_threads: int = 1         # torch intra-op threads per process (see job.configure_torch)
+    abandon_s: int = 300           # a job nobody watched this long stops itself (tab closed)
+    max_runs: int = 6              # runs one session keeps; the oldest are dropped
+    max_session_mb: float = 200.0  # recorded data one session keeps, all its runs together
+    max_steps: int = 3000          # training steps of one run
+    max_hidden: int = 256          # hidden size of one run
+    max_records: int = 101         # looks inside the model per run (record_every is raised to fit)
+    max_run_mb: float = 48.0       # recorded float32 arrays per run
+    debug: bool = False            # RNNVIZ_DEBUG set: page errors raise instead of a short message
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        default = cls()
+        values = {name: _read(env, var, getattr(default, name), low) for name, (var, low) in ENV.items()}
+        return cls(**values, debug=bool(env.get("RNNVIZ_DEBUG")))
+
+
+def _read(env: Mapping[str, str], var: str, default: int | float, low: int) -> int | float:
+    """env[var] typed like `default`, if it is a finite number >= `low`; else `default`."""
+    try:
+        value = type(default)(env.get(var, default))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value >= low else default
