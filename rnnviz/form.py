@@ -78,9 +78,10 @@ def draws(f: Field, values: Mapping[str, Any], hide: Collection[str]) -> bool:
 
 def undrawn_value(f: Field, values: Mapping[str, Any], cfg: RunConfig, state: Mapping[str, Any]) -> Any:
     """The value of a field the form does not draw: the config's if hidden, else its `otherwise`."""
-    if f.when is not None and not f.when(values):
-        return state[f"w.{f.name}"] if f.otherwise == "widget" else \
-            getattr(cfg, f.name) if f.otherwise == "config" else None
+    if f.when is not None and not f.when(values):  # it does not apply to these values
+        if f.otherwise == "widget":
+            return state[f"w.{f.name}"]
+        return getattr(cfg, f.name) if f.otherwise == "config" else None
     return cfg.clip_norm is not None if f.name == "clip_on" else getattr(cfg, f.name)
 
 
