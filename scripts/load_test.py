@@ -113,10 +113,19 @@ def main() -> int:
         finished: dict[int, float] = {}
         queued: set[int] = set()
         said: dict[int, str] = {}
+        last_report = started
         while len(finished) < len(pages):
-            if time.monotonic() - started > args.timeout:
-                print(f"TIMEOUT: {len(finished)}/{len(pages)} finished after {args.timeout:.0f} s")
+            now = time.monotonic()
+            if now - started > args.timeout:
+                print(f"TIMEOUT: {len(finished)}/{len(pages)} finished after {args.timeout:.0f} s; "
+                      f"screenshots in {out}")
+                for k, page in enumerate(pages):
+                    page.screenshot(path=out / f"timeout-session-{k}.png")
                 return 1
+            if now - last_report >= 30:
+                last_report = now
+                print(f"  {now - started:4.0f} s: {len(finished)} finished, "
+                      f"server RSS {server.rss_mb():.0f} MB", flush=True)
             for k, page in enumerate(pages):
                 if k in finished:
                     continue
