@@ -17,7 +17,7 @@ lint: venv-dev
 	$(BIN)/ruff check .
 
 bench: venv-dev  ## print the benchmark tables (not part of the tests)
-	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python -m bench.bench_pages
 
 venv:
 	@bash scripts/setup_venv.sh requirements.txt

@@ -2,7 +2,7 @@
 session (AppTest, target <= 0.3 s), and the time from pressing Train to the first live chart
 in a real browser against `streamlit run` (needs Chromium; skipped without it).
 
-    python bench/bench_pages.py [--repeats 5] [--preset lstm_adding] [--no-browser]
+    python -m bench.bench_pages [--repeats 5] [--preset lstm_adding] [--no-browser]   (from the repo root)
 """
 
 from __future__ import annotations
