@@ -2,7 +2,7 @@
 
 Prints a table of ms/step and ratios. Runs alternate (plain, rnnviz, plain, rnnviz...) and the
 median is kept, so the shared machine's noise hits both sides alike.
-Usage (from the repo root): python -m bench.bench_train [--steps 50] [--repeats 3] [--quick]
+Usage (from the repo root): python -m bench.bench_train [--steps 50] [--repeats 3] [--threads N] [--quick]
 """
 
 from __future__ import annotations
@@ -72,7 +72,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one size only, for a smoke run")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch intra-op threads for both loops (the app uses 1 per trainer)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     sizes = [(64, 50)] if args.quick else [(h, t) for t in (50, 200) for h in (32, 64, 128)]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.steps} steps, "
           f"record_every=10 ({args.steps // 10 + 1} records), batch 32, median of {args.repeats}")

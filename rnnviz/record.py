@@ -37,10 +37,11 @@ def param_grad_norms(model: SequenceModel) -> dict[str, float]:
 
 
 def spectra(model: SequenceModel) -> dict[str, np.ndarray]:
-    """Complex eigenvalues of every square recurrent block."""
+    """Complex eigenvalues of every square recurrent block (float32 LAPACK: twice as fast as
+    float64, and far more precise than a plot of the unit circle needs)."""
     with torch.no_grad():
-        return {key: torch.linalg.eigvals(block.detach().to("cpu", torch.float64)).numpy()
-                for key, block in recurrent_blocks(model.rnn).items()}
+        return {key: torch.linalg.eigvals(block.detach().to("cpu", torch.float32)).numpy()
+                .astype(np.complex128) for key, block in recurrent_blocks(model.rnn).items()}
 
 
 def take_record(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],

@@ -63,7 +63,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     # One generator per purpose: the same seed gives the same run, whatever else is running.
     init_gen, data_gen = (torch.Generator().manual_seed(cfg.seed + k) for k in (0, 1))
     probe = [t.to(device) for t in task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))]
-    val = [t.to(device) for t in task.batch(max(cfg.batch_size, 64),
+    val = [t.to(device) for t in task.batch(max(cfg.batch_size, 32),
                                             torch.Generator().manual_seed(cfg.seed + 3), split="val")]
     model = SequenceModel(cfg, task, init_gen).to(device)
     params = list(model.parameters())
