@@ -53,7 +53,7 @@ def first_live_chart(preset: str, times: int = 2) -> list[tuple[float, float]]:
         page.goto(server.url)
         harness.wait_idle(page)
         page.locator(f".st-key-preset-{preset} button").click()
-        harness.wait_idle(page)
+        harness.wait_for_path(page, "/train")
         results = []
         for _ in range(times):
             page.wait_for_selector(f"{harness.TRAIN}:not([disabled])", timeout=120_000)

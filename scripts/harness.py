@@ -13,6 +13,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
@@ -162,10 +163,20 @@ def open_page(page, title: str, timeout_ms: float = 60_000) -> None:
     page.wait_for_selector(NAV_LINK, timeout=timeout_ms)
     for link in page.query_selector_all(NAV_LINK):
         if _label(link) == title:
+            path = urlparse(urljoin(page.url, link.get_attribute("href") or "")).path
             link.click()
             break
     else:
         raise AssertionError(f"no sidebar link to {title!r} in {list(nav_links(page))}")
+    wait_for_path(page, path, timeout_ms)
+
+
+def wait_for_path(page, path: str, timeout_ms: float = 60_000) -> None:
+    """Wait until the browser shows the page at `path` and its script run has finished.
+
+    A loaded machine may start the rerun later than `wait_idle` allows for; the URL changes
+    only once the new page's run is under way."""
+    page.wait_for_url(lambda url: urlparse(url).path.rstrip("/") == path.rstrip("/"), timeout=timeout_ms)
     wait_idle(page, timeout_ms)
 
 

@@ -56,8 +56,7 @@ def test_every_page_after_training_a_preset(server, page):
 
     harness.open_page(page, "Home")
     page.locator(f".st-key-preset-{PRESET} button").click()  # the card's "Open in Train"
-    harness.wait_idle(page)
-    assert "train" in page.url
+    harness.wait_for_path(page, "/train")
     first_chart_s = harness.train_and_wait(page)
     print(f"first live chart {first_chart_s:.1f} s after pressing Train")
     assert page.get_by_text(re.compile(r"finished after \d+ steps")).count() >= 1
