@@ -64,10 +64,11 @@ class Server:
         self.log_path = log_path
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen | None = None
+        self._log = None
 
     def start(self, timeout_s: float = 90) -> Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("w")
+        self._log = log = self.log_path.open("w")
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
@@ -95,6 +96,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        if self._log is not None:
+            self._log.close()
 
     def rss_mb(self) -> float:
         return rss_mb(self.proc.pid)
