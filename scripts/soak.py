@@ -170,7 +170,7 @@ def main() -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
-    log = (OUT / "actions.log").open("w")
+    log = (OUT / "actions.log").open("w", buffering=1)  # line by line: readable while it runs
     problems: list[str] = []
     failures = 0
     with harness.Server(OUT / "server.log") as server, harness.browser() as chrome:
