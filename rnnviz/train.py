@@ -39,25 +39,30 @@ def make_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=cfg.lr)
 
 
-def clip(params: list[torch.nn.Parameter], cfg: RunConfig) -> tuple[float, float]:
-    """Clip gradients as cfg says; return the total L2 norm before and after."""
-    grads = [p.grad for p in params if p.grad is not None]
-    before = float(torch.nn.utils.get_total_norm(grads))
+def total_norm(params: list[torch.nn.Parameter]) -> float:
+    """The total L2 norm of all gradients, as clip_grad_norm_ measures it."""
+    return float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
+
+
+def clip(params: list[torch.nn.Parameter], cfg: RunConfig, before: float) -> float:
+    """Clip gradients as cfg says, given their total norm `before`; return the norm after."""
     if cfg.clip_norm is None or not math.isfinite(before):
-        return before, before
+        return before
     if cfg.clip_mode == "value":
         torch.nn.utils.clip_grad_value_(params, cfg.clip_norm)
-    elif before > cfg.clip_norm:  # clipping the norm helps prevent the exploding gradient problem
-        torch._foreach_mul_(grads, cfg.clip_norm / (before + 1e-6))  # as clip_grad_norm_ scales
-    else:
-        return before, before
-    return before, float(torch.nn.utils.get_total_norm(grads))
+        return total_norm(params)
+    if before > cfg.clip_norm:  # clipping the norm helps prevent the exploding gradient problem
+        torch._foreach_mul_([p.grad for p in params if p.grad is not None],
+                            cfg.clip_norm / (before + 1e-6))  # the scale clip_grad_norm_ uses
+        return total_norm(params)
+    return before
 
 
 def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Event | None = None,
           on_progress: Callback | None = None, progress_every_s: float = 0.25) -> Run:
-    """Train a model as `cfg` says. `on_record(run)` runs at every record, `on_progress(run)` at
-    most every `progress_every_s`; setting `stop` ends the run early, keeping everything."""
+    """Train a model as `cfg` says. `on_record(run)` runs at every record and once more when the
+    run ends (its status set); `on_progress(run)` at most every `progress_every_s`; setting
+    `stop` ends the run early, keeping everything."""
     task = make_task(cfg)
     device = resolve_device(cfg.device)
     # One generator per purpose: the same seed gives the same run, whatever else is running.
@@ -83,19 +88,19 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         out = model(x)
         loss = task.loss(out, y)
         loss.backward()
-        is_record = step % cfg.record_every == 0 or step == cfg.steps
-        raw_grads = param_grad_norms(model) if is_record else {}
-        before, after = clip(params, cfg)
-        loss_value = loss.item()
+        loss_value, before = loss.item(), total_norm(params)
         diverged = not (math.isfinite(loss_value) and math.isfinite(before))
+        is_record = step % cfg.record_every == 0 or step == cfg.steps or diverged
+        raw_grads = param_grad_norms(model) if is_record else {}
+        after = clip(params, cfg, before)
         if step < cfg.steps:
             metrics = task.metrics(out.detach(), y, loss_value)
             run.metric_names = tuple(metrics)
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
-        if is_record or diverged:
-            run.records.append(take_record(step, model, task, probe, val, raw_grads or
-                                           param_grad_norms(model), param_grad_norms(model)))
+        if is_record:
+            run.records.append(take_record(step, model, task, probe, val, raw_grads,
+                                           param_grad_norms(model)))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
                 on_record(run)
