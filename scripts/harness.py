@@ -180,7 +180,8 @@ def wait_for_path(page, path: str, timeout_ms: float = 60_000) -> None:
 
     A loaded machine may start the rerun later than `wait_idle` allows for; the URL changes
     only once the new page's run is under way."""
-    page.wait_for_url(lambda url: urlparse(url).path.rstrip("/") == path.rstrip("/"), timeout=timeout_ms)
+    page.wait_for_url(lambda url: urlparse(url).path.rstrip("/") == path.rstrip("/"), wait_until="commit",
+                      timeout=timeout_ms)
     wait_idle(page, timeout_ms)
 
 
