@@ -45,9 +45,10 @@ def page_reruns(runs: list[rnnviz.Run], repeats: int) -> list[tuple[str, float, 
     return rows
 
 
-def first_live_chart(preset: str, times: int = 2) -> list[tuple[float, float]]:
-    """Seconds from the Train click to the first live chart, and to the finished run, in Chromium:
-    the server's first training (cold: torch's lazy imports), then again in the same session."""
+def in_browser(preset: str, repeats: int, times: int = 2):
+    """In Chromium against `streamlit run`: seconds from the Train click to the first live chart
+    and to the finished run (the server's first training, cold with torch's lazy imports, then
+    again); then, with those runs in the session, each page's rerun as the browser sees it."""
     with harness.Server(ROOT / "test-output" / "bench-server.log") as server, harness.browser() as chrome:
         page = chrome.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(server.url)
@@ -65,7 +66,37 @@ def first_live_chart(preset: str, times: int = 2) -> list[tuple[float, float]]:
             page.wait_for_selector(harness.STOP, state="detached", timeout=300_000)
             harness.wait_idle(page)
             results.append((first, time.monotonic() - started))
-        return results
+        return results, browser_reruns(page, repeats)
+
+
+WATCH_STATES = """() => {
+  window.rnnvizStates = [];
+  const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => window.rnnvizStates.push([performance.now(), app.dataset.testScriptState]))
+    .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+RERUN_DONE = """() => window.rnnvizStates.some(s => s[1] === "running")
+  && window.rnnvizStates[window.rnnvizStates.length - 1][1] === 'notRunning'"""
+
+
+def browser_reruns(page, repeats: int) -> list[tuple[str, float, float]]:
+    """(page, median s, max s) from pressing R (Streamlit's rerun key) to the end of the run, as
+    the page's script-state attribute tells (a MutationObserver: a short run is easily missed)."""
+    page.evaluate(WATCH_STATES)
+    rows = []
+    for title in harness.nav_links(page):
+        harness.open_page(page, title)
+        times = []
+        for _ in range(repeats):
+            page.locator("h1").first.click()  # focus the page, not a widget, so R means rerun
+            page.evaluate("window.rnnvizStates = []")
+            pressed = page.evaluate("performance.now()")
+            page.keyboard.press("r")
+            page.wait_for_function(RERUN_DONE, timeout=60_000)
+            done = page.evaluate("window.rnnvizStates[window.rnnvizStates.length - 1][0]")
+            times.append((done - pressed) / 1000)
+        rows.append((title, statistics.median(times), max(times)))
+    return rows
 
 
 def main() -> None:
@@ -88,12 +119,17 @@ def main() -> None:
         print(f"{page:<22} {median:>12.3f}s {worst:>7.3f}s{flag}")
 
     if args.no_browser or not harness.chromium_available():
-        print("\n(time to first live chart: skipped, no browser)")
+        print("\n(in the browser: skipped, no Chromium)")
         return
+    live, reruns = in_browser(args.preset, args.repeats)
     print(f"\nChromium against streamlit run, preset {args.preset}:")
-    for label, (first, done) in zip(("first training of the server", "again, same session"),
-                                    first_live_chart(args.preset), strict=True):
+    for label, (first, done) in zip(("first training of the server", "again, same session"), live,
+                                    strict=True):
         print(f"  {label:<30} Train -> first live chart {first:5.2f} s, -> finished {done:5.1f} s")
+    print(f"\n{'page (browser, R key)':<22} {'median rerun':>13} {'max':>8}   (round trip: server run, "
+          "its post-run work, websocket, drawing)")
+    for title, median, worst in reruns:
+        print(f"{title:<22} {median:>12.3f}s {worst:>7.3f}s")
 
 
 if __name__ == "__main__":
