@@ -97,21 +97,20 @@ class Walker:
             self.page.keyboard.press(key)
         return f"slider #{k} {key}"
 
+    def click_one(self, what: str, selector: str) -> str:
+        """Click one of the visible elements `selector` finds, at random."""
+        found = visible(self.page.locator(selector))
+        if not found:
+            return f"{what}: none"
+        k = self.rng.randrange(len(found))
+        found[k].click()
+        return f"{what} #{k}"
+
     def toggle(self) -> str:
-        toggles = visible(self.page.locator("[data-testid='stCheckbox']:has(input:not([disabled])) label"))
-        if not toggles:
-            return "toggle: none"
-        k = self.rng.randrange(len(toggles))
-        toggles[k].click()
-        return f"toggle #{k}"
+        return self.click_one("toggle", "[data-testid='stCheckbox']:has(input:not([disabled])) label")
 
     def segmented(self) -> str:
-        options = visible(self.page.locator("[data-testid='stButtonGroup'] button:not([disabled])"))
-        if not options:
-            return "segmented: none"
-        k = self.rng.randrange(len(options))
-        options[k].click()
-        return f"segmented #{k}"
+        return self.click_one("segmented", "[data-testid='stButtonGroup'] button:not([disabled])")
 
     def select(self) -> str:
         boxes = visible(self.page.locator(
