@@ -22,7 +22,7 @@ from rnnviz.plots.style import (
 from rnnviz.run import Run
 
 TIME_AXIS = "time step t (position in the input sequence)"
-MAX_TICKS = 80  # character tick labels beyond this many steps are thinned
+MAX_TICKS = 24  # at most this many character tick labels: they must stay readable in half-width charts
 
 
 def pick_sequence(array: np.ndarray, sequence: int) -> np.ndarray:
