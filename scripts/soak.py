@@ -86,25 +86,32 @@ class Walker:
         return "stop"
 
     def slider(self) -> str:
-        sliders = visible(self.page.locator(
-            "[data-testid='stSlider'] [role='slider']:not([aria-disabled='true'])"))
-        if not sliders:
+        # Streamlit 1.67 sliders are react-aria: a visually hidden range input inside the widget.
+        picked = self.pick("[data-testid='stSlider']:has(input[type='range']:not([disabled]))")
+        if picked is None:
             return "slider: none"
-        k = self.rng.randrange(len(sliders))
+        k, slider = picked
         key = self.rng.choice(["ArrowLeft", "ArrowRight"])
-        sliders[k].focus()
+        slider.locator("input[type='range']").first.focus()
         for _ in range(self.rng.randint(1, 4)):
             self.page.keyboard.press(key)
         return f"slider #{k} {key}"
 
-    def click_one(self, what: str, selector: str) -> str:
-        """Click one of the visible elements `selector` finds, at random."""
+    def pick(self, selector: str):
+        """(index, element) of one visible element `selector` finds, at random; None if none."""
         found = visible(self.page.locator(selector))
         if not found:
-            return f"{what}: none"
+            return None
         k = self.rng.randrange(len(found))
-        found[k].click()
-        return f"{what} #{k}"
+        return k, found[k]
+
+    def click_one(self, what: str, selector: str) -> str:
+        """Click one of the visible elements `selector` finds, at random."""
+        picked = self.pick(selector)
+        if picked is None:
+            return f"{what}: none"
+        picked[1].click()
+        return f"{what} #{picked[0]}"
 
     def toggle(self) -> str:
         return self.click_one("toggle", "[data-testid='stCheckbox']:has(input:not([disabled])) label")
@@ -113,12 +120,11 @@ class Walker:
         return self.click_one("segmented", "[data-testid='stButtonGroup'] button:not([disabled])")
 
     def select(self) -> str:
-        boxes = visible(self.page.locator(
-            "[data-testid='stSelectbox']:has(input:not([disabled])) [data-baseweb='select']"))
-        if not boxes:
+        picked = self.pick("[data-testid='stSelectbox'] input[role='combobox']:not([disabled])")
+        if picked is None:
             return "select: none"
-        k = self.rng.randrange(len(boxes))
-        boxes[k].click()
+        k, box = picked
+        box.click()
         options = self.page.locator("[role='option']")
         try:
             options.first.wait_for(timeout=3000)
