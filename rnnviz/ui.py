@@ -149,13 +149,18 @@ def start_job(cfg: RunConfig, label: str = "", compare_with: str | None = None) 
     ss.job, ss.compare_with = TrainingJob(cfg, label=label).start(), compare_with
 
 
+def watched_job() -> TrainingJob | None:
+    """The session's job, told that a page still watches it (an unwatched job stops itself)."""
+    job = ss.get("job")
+    if job is not None:
+        job.heartbeat()
+    return job
+
+
 def collect_job() -> None:
     """Every rerun: a finished job's run goes into the session's store, with a message."""
-    job = ss.get("job")
-    if job is None:
-        return
-    job.heartbeat()
-    if job.done:
+    job = watched_job()
+    if job is not None and job.done:
         ss.job = None
         notes, pick = ss.store.collect(job, ss.pop("compare_with", None))
         ss.flash += notes
@@ -165,10 +170,9 @@ def collect_job() -> None:
 
 @st.fragment(run_every=0.5)
 def _panel(charts: Callable[[Run], Any] | None) -> None:
-    job = ss.get("job")
+    job = watched_job()
     if job is None:
         return
-    job.heartbeat()
     if job.done:
         st.rerun()  # the whole app: the run joins the store, controls come back
     fraction, text = panel_line(job, job_slots())
