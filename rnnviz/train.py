@@ -73,9 +73,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     model = SequenceModel(cfg, task, init_gen).to(device)
     params = list(model.parameters())
     optimizer = make_optimizer(cfg, params)
-    probe_x = task.tokens(probe[0].cpu())
     run = Run(config=cfg, baseline_loss=float(task.baseline_loss), device=str(device),
-              task_kind=task.kind, probe_tokens=probe_x,
+              task_kind=task.kind, probe_tokens=task.tokens(probe[0].cpu()),
               probe_inputs=probe[0].cpu().numpy())
     started = last_progress = time.perf_counter()
 
