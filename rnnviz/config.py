@@ -58,12 +58,12 @@ class RunConfig:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"seed: must be an integer, got {self.seed!r}")
         _positive("lr", self.lr)
-        if not _finite(self.momentum) or not 0 <= self.momentum < 1:
+        if not finite_number(self.momentum) or not 0 <= self.momentum < 1:
             raise ValueError(f"momentum: must be in [0, 1), got {self.momentum!r}")
         for name in ("clip_norm", "spectral_radius"):
             if getattr(self, name) is not None:
                 _positive(name, getattr(self, name))
-        if self.forget_bias is not None and not _finite(self.forget_bias):
+        if self.forget_bias is not None and not finite_number(self.forget_bias):
             raise ValueError(f"forget_bias: must be a finite number or None, got {self.forget_bias!r}")
         if not isinstance(self.task_options, dict):
             raise ValueError("task_options: must be a dict of the task's knobs")
@@ -90,12 +90,13 @@ class RunConfig:
         return cls(**data)
 
 
-def _finite(value: Any) -> bool:
+def finite_number(value: Any) -> bool:
+    """A real int or float (not a bool), neither inf nor nan."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive(name: str, value: Any) -> None:
-    if not _finite(value) or value <= 0:
+    if not finite_number(value) or value <= 0:
         raise ValueError(f"{name}: must be a positive number, got {value!r}")
 
 

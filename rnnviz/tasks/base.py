@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from rnnviz.config import finite_number
 
 IGNORE = -100  # class target meaning "no target at this step" (cross_entropy's ignore_index)
 
@@ -108,7 +109,7 @@ def check_option(key: str, value: Any, opt: Option) -> None:
             raise ValueError(f"{where}: must be true or false, got {value!r}")
         return
     if isinstance(opt.default, int | float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        ok = finite_number(value)
         if isinstance(opt.default, int) and not isinstance(opt.default, bool):
             ok = ok and float(value).is_integer()
         if not ok or (opt.low is not None and value < opt.low) or (
