@@ -168,11 +168,21 @@ def open_page(page, title: str, timeout_ms: float = 60_000) -> None:
     for link in page.query_selector_all(NAV_LINK):
         if _label(link) == title:
             path = urlparse(urljoin(page.url, link.get_attribute("href") or "")).path
-            link.click()
             break
     else:
         raise AssertionError(f"no sidebar link to {title!r} in {list(nav_links(page))}")
-    wait_for_path(page, path, timeout_ms)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # A click that lands while the current page is still redrawing can be lost (seen once in CI
+    # as a 60 s time-out): click again, a few times, until the URL moves.
+    for _ in range(3):
+        next(link for link in page.query_selector_all(NAV_LINK) if _label(link) == title).click()
+        try:
+            wait_for_path(page, path, timeout_ms / 4)
+            return
+        except PlaywrightTimeout:
+            continue
+    wait_for_path(page, path, timeout_ms / 4)
 
 
 def wait_for_path(page, path: str, timeout_ms: float = 60_000) -> None:
