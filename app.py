@@ -9,8 +9,8 @@ import plotly
 import streamlit as st
 import torch
 
-from rnnviz import ui
-from rnnviz.lessons import CELL_NAMES
+from rnnviz.app import ui
+from rnnviz.app.lessons import CELL_NAMES
 from rnnviz.presets import PRESETS
 
 

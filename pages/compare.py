@@ -3,8 +3,9 @@ or the same task with another cell, and compares."""
 
 import streamlit as st
 
-from rnnviz import plots, ui
-from rnnviz.lessons import CELL_NAMES
+from rnnviz import plots
+from rnnviz.app import ui
+from rnnviz.app.lessons import CELL_NAMES
 
 
 def twins() -> None:

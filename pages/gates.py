@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from rnnviz import plots, ui
-from rnnviz.lessons import CELL_NAMES
+from rnnviz import plots
+from rnnviz.app import ui
+from rnnviz.app.lessons import CELL_NAMES
 
 
 def no_gates(run) -> None:

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import plots, ui
+from rnnviz import plots
+from rnnviz.app import ui
 
 
 def body() -> None:

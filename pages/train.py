@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import form, plots, ui
+from rnnviz import plots
+from rnnviz.app import form, ui
 from rnnviz.config import RunConfig
 from rnnviz.run import Run
 from rnnviz.tasks import TASKS

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 import rnnviz  # noqa: E402
-from rnnviz.job import configure_torch  # noqa: E402
+from rnnviz.app.job import configure_torch  # noqa: E402
 from scripts import harness  # noqa: E402
 
 FINISHED = re.compile(r"finished after \d+ steps")

@@ -1,7 +1,7 @@
 """The Train form as data: which fields are drawn, values without a widget, bounds, and the config."""
 
 from rnnviz import RunConfig
-from rnnviz.form import (
+from rnnviz.app.form import (
     FORM,
     changed_options,
     csv_columns,
@@ -16,7 +16,7 @@ from rnnviz.form import (
     widget_args,
     widget_state,
 )
-from rnnviz.limits import Limits
+from rnnviz.app.limits import Limits
 from rnnviz.tasks import TASKS
 
 DRAWN = {"cell": "lstm", "recurrent_init": "default", "optimizer": "adam", "clip_on": True}

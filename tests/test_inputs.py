@@ -2,7 +2,7 @@
 
 import pytest
 
-from rnnviz.inputs import check_config, decode_text, numeric_columns, read_upload
+from rnnviz.app.inputs import check_config, decode_text, numeric_columns, read_upload
 
 
 def test_check_config_reports_the_first_problem():

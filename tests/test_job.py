@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from rnnviz import CELLS, TASKS, RunConfig
-from rnnviz import job as jobmod
-from rnnviz.job import Progress, TrainingJob
-from rnnviz.slots import TrainerSlots
+from rnnviz.app import job as jobmod
+from rnnviz.app.job import Progress, TrainingJob
+from rnnviz.app.slots import TrainerSlots
 
 TINY = dict(hidden_size=4, seq_len=12, batch_size=4, steps=3, record_every=2, probe_size=2)
 

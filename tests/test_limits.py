@@ -3,9 +3,9 @@
 import math
 
 from rnnviz import RunConfig
+from rnnviz.app.limits import Limits, fit_limits
 from rnnviz.cells import GATES
 from rnnviz.config import record_bytes
-from rnnviz.limits import Limits, fit_limits
 
 
 def names(notices):

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 import rnnviz
-from rnnviz.job import TrainingJob
-from rnnviz.slots import TrainerSlots
+from rnnviz.app.job import TrainingJob
+from rnnviz.app.slots import TrainerSlots
 
 CONFIGS = [rnnviz.RunConfig(cell=cell, task="adding", hidden_size=16, seq_len=20, batch_size=16,
                             steps=60, record_every=20, probe_size=4, seed=seed)

@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import TASKS, RunConfig, train
-from rnnviz import job as jobmod
+from rnnviz.app import job as jobmod
+from rnnviz.app.slots import TrainerSlots
 from rnnviz.runfile import run_to_bytes
-from rnnviz.slots import TrainerSlots
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/train.py", "pages/hidden.py", "pages/gates.py", "pages/gradients.py", "pages/compare.py"]

@@ -3,9 +3,9 @@
 import numpy as np
 
 from rnnviz import RunConfig
+from rnnviz.app.runstore import RunStore, describe, file_name, run_bytes
+from rnnviz.app.settings import Settings
 from rnnviz.run import Record, Run
-from rnnviz.runstore import RunStore, describe, file_name, run_bytes
-from rnnviz.settings import Settings
 
 
 def fake_run(cell="lstm", clip=1.0, floats=0):

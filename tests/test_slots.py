@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from rnnviz.slots import TrainerSlots
+from rnnviz.app.slots import TrainerSlots
 
 TIMEOUT_S = 10
 

@@ -3,9 +3,9 @@
 import pytest
 
 from rnnviz import RunConfig
-from rnnviz.limits import Limits, fit_limits
+from rnnviz.app.limits import Limits, fit_limits
+from rnnviz.app.urlstate import MAX_URL_TEXT, encode, link, parse
 from rnnviz.presets import PRESETS
-from rnnviz.urlstate import MAX_URL_TEXT, encode, link, parse
 
 
 def names(notices):

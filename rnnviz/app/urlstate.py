@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from rnnviz.app.limits import Limits, fit_limits
 from rnnviz.cells import CELLS
 from rnnviz.config import CLIP_MODES, DEVICES, INITS, OPTIMIZERS, RunConfig
-from rnnviz.limits import Limits, fit_limits
 from rnnviz.presets import PRESETS
 from rnnviz.tasks import TASKS, Option, make_task
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz.job import TrainingJob, outcome
+from rnnviz.app.job import TrainingJob, outcome
+from rnnviz.app.settings import Settings
 from rnnviz.run import Run
 from rnnviz.runfile import run_from_bytes
-from rnnviz.settings import Settings
 
 Note = tuple[str, str]  # (kind, text): kind is success, info, warning or error, as st.<kind> shows it
 

@@ -12,22 +12,22 @@ from typing import Any
 
 import streamlit as st
 
-from rnnviz import form, urlstate
+from rnnviz.app import form, urlstate
+from rnnviz.app.inputs import read_upload
+from rnnviz.app.job import TrainingJob, available_devices, configure_torch, panel_line, trainer_slots
+from rnnviz.app.lessons import CELL_NAMES, EQUATIONS, HOW_TO_READ
+from rnnviz.app.limits import Limits
+from rnnviz.app.runstore import RunStore, file_name
+from rnnviz.app.settings import Settings
 from rnnviz.config import RunConfig
-from rnnviz.inputs import read_upload
-from rnnviz.job import TrainingJob, available_devices, configure_torch, panel_line, trainer_slots
-from rnnviz.lessons import CELL_NAMES, EQUATIONS, HOW_TO_READ
-from rnnviz.limits import Limits
 from rnnviz.run import Run
 from rnnviz.runfile import run_to_bytes
-from rnnviz.runstore import RunStore, file_name
-from rnnviz.settings import Settings
 from rnnviz.tasks import TASKS
 
 log = logging.getLogger(__name__)
 ss = st.session_state
 LIMITS = Limits.from_env()
-PRESENTER_CSS = f"<style>{(Path(__file__).parent / 'data' / 'presenter.css').read_text()}</style>"
+PRESENTER_CSS = f"<style>{(Path(__file__).with_name('presenter.css')).read_text()}</style>"
 
 
 def start_session() -> None:

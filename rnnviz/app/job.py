@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import torch
 
+from rnnviz.app.settings import Settings
+from rnnviz.app.slots import TrainerSlots
 from rnnviz.config import RunConfig
 from rnnviz.run import Run
-from rnnviz.settings import Settings
-from rnnviz.slots import TrainerSlots
 from rnnviz.train import train
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnnviz.app.inputs import check_config, numeric_columns
+from rnnviz.app.lessons import CELL_NAMES
+from rnnviz.app.limits import Limits, fit_limits
+from rnnviz.app.urlstate import CHOICES, FIELDS, INTS, option_url_name
 from rnnviz.config import RunConfig
-from rnnviz.inputs import check_config, numeric_columns
-from rnnviz.lessons import CELL_NAMES
-from rnnviz.limits import Limits, fit_limits
 from rnnviz.tasks import TASKS, Option
-from rnnviz.urlstate import CHOICES, FIELDS, INTS, option_url_name
 
 TASKS_WITH_DATA = ("chars", "words", "csv")  # their Task settings start open: the text or CSV is there
 UPLOADS = {"text": ("txt", "text"), "csv": ("csv", "CSV")}  # option -> (file type, what it is called)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnnviz.app.settings import Settings
 from rnnviz.cells import GATES
 from rnnviz.config import RunConfig, record_bytes, record_every_within
-from rnnviz.settings import Settings
 
 
 @dataclass(frozen=True)
