@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from rnnviz.app import ui
-from rnnviz.app.lessons import CELL_NAMES
+from rnnviz.app.how_to_read import CELL_NAMES
 from rnnviz.presets import PRESETS
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.app import ui
-from rnnviz.app.lessons import CELL_NAMES
+from rnnviz.app.how_to_read import CELL_NAMES
 
 
 def twins() -> None:

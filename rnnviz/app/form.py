@@ -9,8 +9,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnnviz.app.how_to_read import CELL_NAMES
 from rnnviz.app.inputs import check_config, numeric_columns
-from rnnviz.app.lessons import CELL_NAMES
 from rnnviz.app.limits import Limits, fit_limits
 from rnnviz.app.urlstate import CHOICES, FIELDS, INTS, option_url_name
 from rnnviz.config import RunConfig

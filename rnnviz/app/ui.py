@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 from rnnviz.app import form, urlstate
+from rnnviz.app.how_to_read import CELL_NAMES, EQUATIONS, HOW_TO_READ
 from rnnviz.app.inputs import read_upload
 from rnnviz.app.job import TrainingJob, available_devices, configure_torch, panel_line, trainer_slots
-from rnnviz.app.lessons import CELL_NAMES, EQUATIONS, HOW_TO_READ
 from rnnviz.app.limits import Limits
 from rnnviz.app.runstore import RunStore, file_name
 from rnnviz.app.settings import Settings
