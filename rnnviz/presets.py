@@ -1,9 +1,20 @@
-"""Presets: named configurations with a short lesson each, for a teacher's one-click start."""
+"""Presets: named configurations with a short lesson each and the claims that make it true."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnnviz.claims import (
+    ADDING_MEMORY_LOSS,
+    Claim,
+    forget_gate_holds,
+    gradient_reaches,
+    loss_above,
+    loss_below,
+    loss_jump_above,
+    metric_above,
+    spike_above,
+)
 from rnnviz.config import RunConfig
 
 
@@ -13,44 +24,73 @@ class Preset:
     title: str
     lesson: str
     config: RunConfig
+    claims: tuple[Claim, ...] = ()
 
+
+MEMORY = str(ADDING_MEMORY_LOSS)  # the adding problem's memory threshold, as loss_below's `of`
+# The adding-problem presets share one task so that Compare puts them on the same axes.
+ADDING = {"task": "adding", "seq_len": 50}
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("vanishing", "Vanishing gradients in a vanilla RNN",
-           "A tanh RNN on the adding problem with 100 steps. Open Gradients: ||dL_T/dh_t|| falls by "
-           "many orders of magnitude from the last step back to the first, so the first marked "
-           "number gets almost no learning signal and the loss stays at the baseline.",
-           RunConfig(cell="rnn_tanh", task="adding", hidden_size=32, seq_len=100, steps=300,
-                     lr=1e-3, clip_norm=1.0)),
-    Preset("exploding", "Exploding gradients, and clipping",
-           "A tanh RNN whose recurrent weights start with spectral radius 2, trained by SGD with "
-           "clipping off. The gradient norm grows by orders of magnitude and the run diverges within "
-           "a few dozen steps. Turn the clipping toggle on and train again: the same seed now "
-           "learns the waves.",
-           RunConfig(cell="rnn_tanh", task="sine", hidden_size=32, seq_len=50, steps=300,
-                     optimizer="sgd", lr=0.1, clip_norm=None, recurrent_init="scaled",
-                     spectral_radius=2.0)),
-    Preset("lstm_adding", "LSTM on the adding problem",
-           "The same adding problem an RNN fails at, now with an LSTM. Its gradient through time stays "
-           "flat thanks to the additive cell state, and its loss falls below the baseline. Compare it "
-           "with the vanishing preset on the Compare page.",
-           RunConfig(cell="lstm", task="adding", hidden_size=64, seq_len=50, steps=700, lr=1e-2,
-                     batch_size=64, forget_bias=1.0)),
-    Preset("gates_reber", "LSTM gates on the embedded Reber grammar",
-           "An LSTM predicts the next symbol of embedded Reber strings. Open Gates: the forget and "
-           "input gates learn to hold the second symbol (T or P) until the end of the inner string.",
-           RunConfig(cell="lstm", task="reber", hidden_size=32, seq_len=40, steps=500, lr=1e-2)),
-    Preset("gru_text", "A GRU reads text",
-           "A GRU learns to predict the next character of a short text. Open Hidden states and pick "
-           "a unit: some track spaces, word starts or vowels.",
-           RunConfig(cell="gru", task="chars", hidden_size=64, seq_len=50, steps=400, lr=5e-3)),
-    Preset("irnn", "IRNN: identity init with ReLU",
-           "Le et al. (2015): a ReLU RNN whose recurrent matrix starts as the identity keeps its "
-           "gradient through time close to 1, like an LSTM, on the adding problem.",
-           RunConfig(cell="rnn_relu", task="adding", hidden_size=32, seq_len=50, steps=600, lr=1e-3,
-                     recurrent_init="identity", clip_norm=1.0)),
     Preset("first_lesson", "First lesson: the ramp 0.1, 0.2, ...",
            "The smallest possible sequence task: predict the next value of a ramp. The loss falls in "
            "a few dozen steps; the hidden state traces a line through its space.",
-           RunConfig(cell="rnn_tanh", task="ramp", hidden_size=8, seq_len=10, steps=200, lr=1e-2)),
+           RunConfig(cell="rnn_tanh", task="ramp", hidden_size=8, seq_len=10, steps=200, lr=1e-2),
+           (loss_below("The loss falls far below the baseline (a constant guess).", 0.05),)),
+    Preset("vanishing", "Vanishing gradients in a vanilla RNN",
+           "A tanh RNN on the adding problem with 50 steps. Open Gradients: ||dL_T/dh_t|| falls by "
+           "many orders of magnitude from the last step back to the first, so the first marked "
+           "number gets almost no learning signal: the loss never gets below 1/12, the loss of a "
+           "network that remembers only the second marked number.",
+           RunConfig(cell="rnn_tanh", hidden_size=32, steps=300, lr=1e-3, clip_norm=1.0, **ADDING),
+           (gradient_reaches("The gradient at t=0 is below a millionth of the one at the last step.",
+                             high=1e-6),
+            loss_above("The loss stays above 1/12: the first marked number is never used.", 1.0,
+                       of=MEMORY))),
+    Preset("exploding", "Exploding gradients, and clipping",
+           "A tanh RNN whose recurrent weights start with spectral radius 2, trained by SGD with "
+           "clipping off. Within a few dozen steps the gradient norm spikes to over 100 times its "
+           "starting value and the loss jumps far above where it started; on some seeds it becomes "
+           "infinite and the run diverges. Turn the clipping toggle on and train again: the same "
+           "seed now learns the waves.",
+           RunConfig(cell="rnn_tanh", task="sine", hidden_size=32, seq_len=50, steps=400,
+                     optimizer="sgd", lr=0.1, clip_norm=None, recurrent_init="scaled",
+                     spectral_radius=2.0),
+           (spike_above("Without clipping, the gradient norm spikes to over 100x its start.", 100),
+            loss_jump_above("Without clipping, the loss jumps to over 100x its start.", 100),
+            loss_below("With clipping on (1.0), the loss ends below 0.3x the baseline.", 0.3,
+                       clip_norm=1.0))),
+    Preset("lstm_adding", "LSTM on the adding problem",
+           "The same adding problem as the vanishing lesson (50 steps), now with an LSTM. Its loss "
+           "sits at the baseline for a few hundred steps, then drops below 1/12: it has learned to "
+           "carry the first marked number. Its gradient through time, which fell steeply before "
+           "that drop, ends nearly flat. Compare it with the vanishing preset on the Compare page.",
+           RunConfig(cell="lstm", hidden_size=64, steps=700, lr=1e-2, batch_size=64,
+                     forget_bias=1.0, **ADDING),
+           (loss_below("The loss ends below 1/12: the LSTM uses both marked numbers.", 0.5, of=MEMORY),
+            gradient_reaches("At the end, the gradient at t=0 is over 1/1000 of the last step's.",
+                             low=1e-3))),
+    Preset("gates_reber", "LSTM gates on the embedded Reber grammar",
+           "An LSTM predicts the next symbol of embedded Reber strings. The one prediction that needs "
+           "memory is the closing T or P, which must match the second symbol. Open Gates: the unit "
+           "that stores T/P keeps its forget gate open across the inner string.",
+           RunConfig(cell="lstm", task="reber", hidden_size=32, seq_len=40, steps=500, lr=1e-2),
+           (metric_above("The closing T/P is predicted right on over 95% of validation strings.",
+                         "closing_accuracy", 0.95, "closing T/P accuracy"),
+            forget_gate_holds("The unit that best tells T from P keeps its forget gate above 0.8 "
+                              "across the inner string.", 0.8))),
+    Preset("gru_text", "A GRU reads text",
+           "A GRU learns to predict the next character of a short text. Open Hidden states and pick "
+           "a unit: some track spaces, word starts or vowels.",
+           RunConfig(cell="gru", task="chars", hidden_size=64, seq_len=50, steps=400, lr=5e-3),
+           (loss_below("The training loss falls below 0.6x the baseline.", 0.6),)),
+    Preset("irnn", "IRNN: identity init with ReLU",
+           "Le et al. (2015): a ReLU RNN whose recurrent matrix starts as the identity, on the "
+           "adding problem of the vanishing lesson. Its gradient reaches the first step, and its "
+           "loss falls below the baseline.",
+           RunConfig(cell="rnn_relu", hidden_size=32, steps=600, lr=1e-3, recurrent_init="identity",
+                     clip_norm=1.0, **ADDING),
+           (loss_below("The loss ends below 0.8x the baseline.", 0.8),
+            gradient_reaches("At the end, the gradient at t=0 is over 1/1000 of the last step's.",
+                             low=1e-3))),
 )}

@@ -84,6 +84,14 @@ class Reber(Task):
     def tokens(self, x: Tensor) -> list[list[str]]:
         return [[SYMBOLS[i] for i in row] for row in x.argmax(-1).tolist()]
 
+    def metrics(self, out: Tensor, y: Tensor, loss: float) -> dict[str, float]:
+        """Accuracy, and accuracy on the closing T/P alone (Hochreiter & Schmidhuber's criterion):
+        the one prediction that needs the second symbol, remembered across the inner string."""
+        closing = closing_targets(y)
+        right = (out.argmax(-1) == y) & closing
+        return {**super().metrics(out, y, loss),
+                "closing_accuracy": float(right.sum()) / max(int(closing.sum()), 1)}
+
 
 def walk(coins: list[int]) -> list[int]:
     """One symbol per coin: from the start state, take arc `coin` where there is a choice."""
@@ -114,3 +122,14 @@ def marginal_entropy(seq_len: int) -> float:
         probs = nxt
     total = sum(counts)
     return -sum(c / total * math.log(c / total) for c in counts if c > 0)
+
+
+def closing_targets(y: Tensor) -> Tensor:
+    """(B, T) bool: where the target is the closing T/P of an embedded string.
+
+    Only the inner string's E is followed by T or P (the outer E is followed by B), so a target
+    T/P right after a target E is the closing symbol; the first step (input B) never is."""
+    T_, P_, E_ = (SYMBOLS.index(s) for s in "TPE")
+    after_e = torch.zeros_like(y, dtype=torch.bool)
+    after_e[:, 1:] = y[:, :-1] == E_
+    return after_e & ((y == T_) | (y == P_))
