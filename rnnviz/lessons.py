@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,12 +51,12 @@ def claims_for(preset: Preset, run: Run) -> list[tuple[Claim, ClaimResult]]:
 def parse_seeds(text: str) -> list[int]:
     """"0-9", "0,3,5" or "0-2,7" -> a list of seeds (ValueError naming --seeds otherwise)."""
     seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            low, _, high = part.strip().partition("-")
-            seeds.extend(range(int(low), int(high or low) + 1))
-    except ValueError:
-        raise ValueError(f"--seeds: expected ranges or lists like 0-9 or 0,3,5; got {text!r}") from None
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not match:
+            raise ValueError(f"--seeds: expected ranges or lists like 0-9 or 0,3,5; got {text!r}")
+        low = int(match[1])
+        seeds.extend(range(low, int(match[2] or low) + 1))
     if not seeds:
         raise ValueError(f"--seeds: no seed in {text!r}")
     return list(dict.fromkeys(seeds))
@@ -115,3 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{summary(rows)}\n\n{len(rows) - failed}/{len(rows)} claims hold on seeds {args.seeds} "
           f"({time.perf_counter() - started:.0f} s in all)")
     return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

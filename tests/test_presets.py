@@ -1,38 +1,50 @@
-"""Presets: valid configs whose lessons hold when they actually train."""
+"""Presets: valid configs, each with claims about the runs it makes (checked in test_lessons.py)."""
 
-import numpy as np
-import pytest
+import dataclasses
 
 import rnnviz
+from rnnviz.claims import Claim
 from rnnviz.presets import PRESETS
 
 
-def test_at_least_five_presets_with_lessons():
+def test_every_preset_is_a_config_with_a_lesson_and_claims():
     assert len(PRESETS) >= 5
     for name, preset in PRESETS.items():
-        assert preset.name == name and len(preset.lesson) > 80 and preset.title
+        assert preset.name == name and preset.title and preset.lesson
         assert isinstance(preset.config, rnnviz.RunConfig)
+        assert preset.claims and all(isinstance(c, Claim) for c in preset.claims)
+        for claim in preset.claims:
+            assert claim.text.endswith(".")
+            assert isinstance(claim.config(preset.config), rnnviz.RunConfig)  # changes are valid
 
 
-def test_exploding_preset_diverges_and_clipping_rescues_it():
-    cfg = PRESETS["exploding"].config
-    assert cfg.clip_norm is None
-    unclipped = rnnviz.train(cfg)
-    assert unclipped.diverged
-    clipped = rnnviz.train(cfg.replace(clip_norm=1.0))
-    assert clipped.status == "finished"
-    assert clipped.history.loss.iloc[-20:].mean() < clipped.baseline_loss
+def test_the_adding_lessons_run_the_same_task():
+    """The vanishing, LSTM and IRNN lessons are compared on one chart: the same task, length, options."""
+    adding = [p.config for p in PRESETS.values() if p.config.task == "adding"]
+    assert len(adding) >= 3
+    assert {(c.seq_len, tuple(sorted(c.task_options.items()))) for c in adding} == {
+        (adding[0].seq_len, tuple(sorted(adding[0].task_options.items())))}
 
 
-def test_vanishing_preset_shows_vanishing_gradients():
-    run = rnnviz.train(PRESETS["vanishing"].config.replace(steps=20))
-    g = run.grad_by_time[-1]
-    assert g[0] < 1e-6 * g[-1]
+def test_exploding_claims_cover_both_sides_of_the_clipping_toggle():
+    preset = PRESETS["exploding"]
+    assert preset.config.clip_norm is None
+    clips = {claim.config(preset.config).clip_norm for claim in preset.claims}
+    assert clips == {None, 1.0}
 
 
-@pytest.mark.parametrize("name", ["lstm_adding", "irnn"])
-def test_long_memory_presets_beat_the_baseline(name):
-    run = rnnviz.train(PRESETS[name].config)
-    assert run.history.loss.iloc[-50:].mean() < 0.8 * run.baseline_loss
-    g = run.grad_by_time[-1]
-    assert np.all(g > 0) and g[0] > 1e-3 * g[-1]  # the gradient reaches the first marker
+def test_a_claim_applies_to_its_own_config_whatever_the_seed():
+    preset = PRESETS["exploding"]
+    clipped = preset.config.replace(clip_norm=1.0, seed=7)
+    about = [c.applies_to(clipped, preset.config) for c in preset.claims]
+    assert any(about) and not all(about)
+    assert not any(c.applies_to(clipped.replace(lr=0.5), preset.config) for c in preset.claims)
+
+
+def test_presets_are_frozen_data():
+    preset = PRESETS["vanishing"]
+    try:
+        preset.title = "x"  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        return
+    raise AssertionError("a preset must be frozen")
