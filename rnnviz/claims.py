@@ -172,31 +172,41 @@ def reber_spans(ids: np.ndarray) -> list[tuple[int, int, int, int]]:
     return spans
 
 
-def branch_memory(run: Run) -> tuple[int, float, float]:
-    """At the last record: the unit whose cell state at the inner E best tells T from P, that
-    separation (|mean difference| / pooled std), and its mean forget gate across inner strings."""
-    record = run.records[-1]
-    if not record.cell_state or "forget" not in record.gates[-1] or run.probe_inputs is None:
-        return -1, math.nan, math.nan
+def branch_memory(run: Run) -> tuple[int, float, float, float]:
+    """At the last record, over every step inside inner strings of the probe (after the branch
+    symbol, up to the inner E): the unit whose cell state best tells T from P, that separation
+    (|mean difference| / pooled std), its mean forget gate there, and the mean over all units."""
+    record = run.records[-1] if run.records else None
+    if record is None or not record.cell_state or run.probe_inputs is None:
+        return -1, math.nan, math.nan, math.nan
     cells, forget = record.cell_state[-1], record.gates[-1]["forget"]  # (P, T, H)
-    spans = reber_spans(np.asarray(run.probe_inputs).argmax(-1))
-    ends = np.array([cells[s, e] for s, _, e, _ in spans])          # (N, H)
-    branch = np.array([sym for *_, sym in spans])
+    steps = [(s, t, sym) for s, t0, e, sym in reber_spans(np.asarray(run.probe_inputs).argmax(-1))
+             for t in range(t0 + 1, e + 1)]
+    branch = np.array([sym for *_, sym in steps])
     if len(set(branch.tolist())) < 2:
-        return -1, math.nan, math.nan
-    a, b = ends[branch == branch[0]], ends[branch != branch[0]]
-    spread = np.sqrt((a.var(0) + b.var(0)) / 2) + 1e-6
-    separation = np.abs(a.mean(0) - b.mean(0)) / spread            # (H,)
+        return -1, math.nan, math.nan, math.nan
+    held = np.array([cells[s, t] for s, t, _ in steps])          # (N, H)
+    gates = np.array([forget[s, t] for s, t, _ in steps])        # (N, H)
+    a, b = held[branch == branch[0]], held[branch != branch[0]]
+    separation = np.abs(a.mean(0) - b.mean(0)) / (np.sqrt((a.var(0) + b.var(0)) / 2) + 1e-6)
     unit = int(np.argmax(separation))
-    held = np.concatenate([forget[s, t0 + 1:e + 1, unit] for s, t0, e, _ in spans])
-    return unit, float(separation[unit]), float(held.mean())
+    return unit, float(separation[unit]), float(gates[:, unit].mean()), float(gates.mean())
 
 
-def forget_gate_holds(text: str, low: float, **changes: Any) -> Claim:
-    """The unit that carries T/P keeps its forget gate above `low` (on average) across the string."""
+def branch_is_held(text: str, low: float, **changes: Any) -> Claim:
+    """Some unit's cell state tells T from P all through the inner string, by `low` std or more."""
     def check(run: Run) -> ClaimResult:
-        unit, separation, held = branch_memory(run)
-        return ClaimResult(held > low, held,
-                           f"unit {unit} (T/P apart by {separation:.2g} std at the inner E) "
-                           f"has forget gate {held:.3f} across inner strings")
+        unit, separation, _, _ = branch_memory(run)
+        return ClaimResult(separation > low, separation,
+                           f"unit {unit}'s cell state is {separation:.2g} std apart for T and P")
+    return Claim(text, check, changes)
+
+
+def forget_gate_holds(text: str, margin: float, **changes: Any) -> Claim:
+    """The unit that carries T/P keeps its forget gate open wider than the average unit does."""
+    def check(run: Run) -> ClaimResult:
+        unit, _, held, average = branch_memory(run)
+        gap = held - average
+        return ClaimResult(gap > margin, gap, f"unit {unit}'s forget gate averages {held:.2f} "
+                           f"inside inner strings, against {average:.2f} for all units")
     return Claim(text, check, changes)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rnnviz.claims import (
     ADDING_MEMORY_LOSS,
     Claim,
+    branch_is_held,
     forget_gate_holds,
     gradient_reaches,
     loss_above,
@@ -72,13 +73,16 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
                              low=1e-3))),
     Preset("gates_reber", "LSTM gates on the embedded Reber grammar",
            "An LSTM predicts the next symbol of embedded Reber strings. The one prediction that needs "
-           "memory is the closing T or P, which must match the second symbol. Open Gates: the unit "
-           "that stores T/P keeps its forget gate open across the inner string.",
+           "memory is the closing T or P, which must repeat the second symbol. Open Gates and look "
+           "for the unit whose cell state differs for T and P all through the inner string: its "
+           "forget gate stays open there, wider than most units' do.",
            RunConfig(cell="lstm", task="reber", hidden_size=32, seq_len=40, steps=500, lr=1e-2),
            (metric_above("The closing T/P is predicted right on over 95% of validation strings.",
                          "closing_accuracy", 0.95, "closing T/P accuracy"),
-            forget_gate_holds("The unit that best tells T from P keeps its forget gate above 0.8 "
-                              "across the inner string.", 0.8))),
+            branch_is_held("One unit's cell state tells T from P all through the inner string "
+                           "(over 1 standard deviation apart).", 1.0),
+            forget_gate_holds("That unit's forget gate is open wider than the average unit's "
+                              "(by over 0.15).", 0.15))),
     Preset("gru_text", "A GRU reads text",
            "A GRU learns to predict the next character of a short text. Open Hidden states and pick "
            "a unit: some track spaces, word starts or vowels.",
