@@ -22,7 +22,8 @@ class Checked:
     claim: str
     seed: int
     result: ClaimResult
-    seconds: float
+    seconds: float           # training time of the run the claim was checked on
+    trained: bool = True     # False when that run was shared with an earlier claim
 
 
 def check_preset(preset: Preset, seed: int,
@@ -33,13 +34,14 @@ def check_preset(preset: Preset, seed: int,
     out = []
     for claim in preset.claims:
         cfg = claim.config(preset.config).replace(seed=seed)
-        if cfg not in configs:
+        trained = cfg not in configs
+        if trained:
             configs.append(cfg)
             started = time.perf_counter()
             run = trainer(cfg)
             runs[len(configs) - 1] = (run, time.perf_counter() - started)
         run, seconds = runs[configs.index(cfg)]
-        out.append(Checked(preset.name, claim.text, seed, claim(run), seconds))
+        out.append(Checked(preset.name, claim.text, seed, claim(run), seconds, trained))
     return out
 
 
@@ -92,7 +94,15 @@ def summary(rows: list[Checked]) -> str:
         seconds = sum(r.seconds for r in these) / len(these)
         lines.append(f"{preset:13} {passed:>3}/{len(these):<3} {min(values):>9.3g} {max(values):>9.3g} "
                      f"{seconds:>7.1f}  {claim}")
+    lines.append("\nseconds of training per seed: " + ", ".join(
+        f"{name} {preset_seconds(rows, name):.1f}" for name in dict.fromkeys(r.preset for r in rows)))
     return "\n".join(lines)
+
+
+def preset_seconds(rows: list[Checked], preset: str) -> float:
+    """Mean over seeds of the training time of all the runs a preset's claims needed."""
+    these = [r for r in rows if r.preset == preset]
+    return sum(r.seconds for r in these if r.trained) / len({r.seed for r in these})
 
 
 def main(argv: list[str] | None = None) -> int:

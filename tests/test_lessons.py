@@ -55,7 +55,7 @@ def test_main_exits_non_zero_when_a_claim_fails(monkeypatch, capsys):
     assert lessons.main(["--seeds", "0-1", "--preset", "tiny"]) == 1
     out = capsys.readouterr().out
     assert out.count("FAIL") == 2 and "The loss reaches below zero." in out
-    assert "2/4 claims hold" in out
+    assert "2/4 claims hold" in out and "seconds of training per seed: tiny" in out
 
 
 def test_main_exits_zero_when_every_claim_holds(monkeypatch, capsys):
@@ -75,6 +75,7 @@ def test_runs_are_shared_between_claims_about_the_same_config():
                   loss_above("C.", 0.0, clip_norm=None))
     checked = lessons.check_preset(preset, 5, trainer=trainer)
     assert [c.seed for c in checked] == [5, 5, 5]
+    assert [c.trained for c in checked] == [True, False, True]
     assert [c.clip_norm for c in trained] == [1.0, None] and all(c.seed == 5 for c in trained)
 
 
