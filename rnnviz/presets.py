@@ -64,11 +64,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("lstm_adding", "LSTM on the adding problem",
            "The same adding problem as the vanishing lesson (50 steps), now with an LSTM. Its loss "
            "sits at the baseline for a few hundred steps, then drops below 1/12: it has learned to "
-           "carry the first marked number. Its gradient through time, which fell steeply before "
-           "that drop, ends nearly flat. Compare it with the vanishing preset on the Compare page.",
+           "carry the first marked number. Its gradient through time falls steeply before that "
+           "drop and ends with the gradient at t=0 over 1/1000 of the last step's (the vanishing "
+           "preset's is below a millionth). Compare the two on the Compare page.",
            RunConfig(cell="lstm", hidden_size=64, steps=700, lr=1e-2, batch_size=64,
                      forget_bias=1.0, **ADDING),
-           (loss_below("The loss ends below 1/12: the LSTM uses both marked numbers.", 0.5, of=MEMORY),
+           (loss_below("The loss ends below half of 1/12 (the loss of remembering only the second "
+                        "number): the LSTM uses both marked numbers.", 0.5, of=MEMORY),
             gradient_reaches("At the end, the gradient at t=0 is over 1/1000 of the last step's.",
                              low=1e-3))),
     Preset("gates_reber", "LSTM gates on the embedded Reber grammar",
