@@ -4,33 +4,31 @@ hidden state and gate can be seen, with the same parameter names and layouts as 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
-GATES = {"rnn_tanh": (), "rnn_relu": (), "lstm": ("input", "forget", "cell", "output"),
-         "gru": ("reset", "update", "new")}
-GATE_ROWS = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks stacked in W_ih / W_hh
-
-
-def check_cell(cell: str) -> str:
-    """Return `cell` or raise a ValueError listing the valid names."""
-    if cell not in CELLS:
-        raise ValueError(f"cell: unknown cell {cell!r}; valid cells are {', '.join(CELLS)}")
-    return cell
+StepOut = tuple[Tensor, Tensor | None, dict[str, Tensor]]  # (h_t, c_t or None, {gate: (B, H)})
+Step = Callable[[Tensor, Tensor, Tensor | None, Tensor, Tensor], StepOut]
 
 
 # --- one time step of each cell, as in the equations (torch's gate order) ---------------------
+# Every step has the same signature: (x_proj, h, c, w_hh, b_hh) -> (h, c, gates), where
+# x_proj = W_ih x_t + b_ih was computed for the whole sequence at once, and c is None but for LSTMs.
 
-def rnn_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor, relu: bool):
-    pre = x_proj + F.linear(h, w_hh, b_hh)  # (B, H)
-    return (torch.relu(pre) if relu else torch.tanh(pre)), None, {}
+def rnn_tanh_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
+    return torch.tanh(x_proj + F.linear(h, w_hh, b_hh)), c, {}  # (B, H)
 
 
-def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor):
+def rnn_relu_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
+    return torch.relu(x_proj + F.linear(h, w_hh, b_hh)), c, {}  # (B, H)
+
+
+def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
     gates = x_proj + F.linear(h, w_hh, b_hh)  # (B, 4H), torch orders i, f, g, o
     ingate, forgetgate, cellgate, outgate = gates.chunk(4, 1)
     ingate, forgetgate = torch.sigmoid(ingate), torch.sigmoid(forgetgate)
@@ -40,14 +38,53 @@ def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor):
     return hy, cy, {"input": ingate, "forget": forgetgate, "cell": cellgate, "output": outgate}
 
 
-def gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor):
+def gru_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
     x_r, x_z, x_n = x_proj.chunk(3, 1)
     h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)  # (B, H) each
     resetgate = torch.sigmoid(x_r + h_r)
     updategate = torch.sigmoid(x_z + h_z)
     newgate = torch.tanh(x_n + resetgate * h_n)  # reset multiplies (W_hn h + b_hn), as torch does
     hy = (1 - updategate) * newgate + updategate * h
-    return hy, None, {"reset": resetgate, "update": updategate, "new": newgate}
+    return hy, c, {"reset": resetgate, "update": updategate, "new": newgate}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Everything about one kind of cell: its step, its gates, torch's module, its equations."""
+
+    name: str                        # the key in CELLS and RunConfig.cell
+    display_name: str                # what the pages call it
+    step: Step                       # one time step, the signature above
+    gates: tuple[str, ...]           # recorded gate names, in torch's block order; () for RNNs
+    gate_rows: int                   # H x H blocks stacked in W_ih / W_hh
+    torch_module: Callable[..., nn.RNNBase]  # torch.nn's fused equivalent (same parameter layout)
+    equations: tuple[str, ...]       # LaTeX, one line each, as torch computes the step
+
+
+CELLS: dict[str, Cell] = {c.name: c for c in (
+    Cell("rnn_tanh", "RNN (tanh)", rnn_tanh_step, (), 1, partial(nn.RNN, nonlinearity="tanh"),
+         (r"h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})",)),
+    Cell("rnn_relu", "RNN (ReLU)", rnn_relu_step, (), 1, partial(nn.RNN, nonlinearity="relu"),
+         (r"h_t = \max(0,\; W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})",)),
+    Cell("lstm", "LSTM", lstm_step, ("input", "forget", "cell", "output"), 4, nn.LSTM, (
+        r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \quad "
+        r"f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})",
+        r"g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \quad "
+        r"o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})",
+        r"c_t = f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)")),
+    Cell("gru", "GRU", gru_step, ("reset", "update", "new"), 3, nn.GRU, (
+        r"r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \quad "
+        r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})",
+        r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
+        r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}")),
+)}
+
+
+def check_cell(cell: str) -> str:
+    """Return `cell` or raise a ValueError listing the valid names."""
+    if cell not in CELLS:
+        raise ValueError(f"cell: unknown cell {cell!r}; valid cells are {', '.join(CELLS)}")
+    return cell
 
 
 @dataclass
@@ -80,7 +117,7 @@ class RecurrentLayer(nn.Module):
         self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.bidirectional = num_layers, bidirectional
         self.directions = 2 if bidirectional else 1
-        rows = GATE_ROWS[cell] * hidden_size
+        rows = CELLS[cell].gate_rows * hidden_size
         self._flat_names: list[str] = []
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.directions
@@ -104,11 +141,9 @@ class RecurrentLayer(nn.Module):
                 p.uniform_(-bound, bound, generator=generator)
 
     def _make_torch_module(self) -> nn.RNNBase:
-        kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[self.cell]
-        extra = {"nonlinearity": self.cell[4:]} if kind is nn.RNN else {}
         with torch.device("meta"):  # no allocation and no draw from the global RNG
-            module = kind(self.input_size, self.hidden_size, self.num_layers, batch_first=True,
-                          bidirectional=self.bidirectional, **extra)
+            module = CELLS[self.cell].torch_module(self.input_size, self.hidden_size, self.num_layers,
+                                                   batch_first=True, bidirectional=self.bidirectional)
         for name in self._flat_names:
             setattr(module, name, getattr(self, name))  # RNNBase refreshes its _flat_weights
         return module
@@ -146,10 +181,10 @@ class RecurrentLayer(nn.Module):
                 if self.cell == "lstm":
                     cells.append(torch.stack(cs, 1))
                     c_n.append(cs[0] if direction == 1 else cs[-1])
-                gates.append({g: torch.stack([step[g] for step in gs], 1) for g in GATES[self.cell]})
+                gates.append({g: torch.stack([step[g] for step in gs], 1) for g in CELLS[self.cell].gates})
             layer_input = torch.cat(outs, -1) if self.directions == 2 else outs[0]
             trace.hidden.append(layer_input)
-            trace.gates.append({g: torch.cat([d[g] for d in gates], -1) for g in GATES[self.cell]})
+            trace.gates.append({g: torch.cat([d[g] for d in gates], -1) for g in CELLS[self.cell].gates})
             if self.cell == "lstm":
                 trace.cell_state.append(torch.cat(cells, -1))
         trace.h_n = torch.stack(h_n)
@@ -164,14 +199,10 @@ class RecurrentLayer(nn.Module):
         steps = x_proj.unbind(1)  # unbind, never x[:, t]: slicing makes backward O(T^2)
         if direction:
             steps = steps[::-1]
+        step = CELLS[self.cell].step
         hs, cs, gs = [], [], []
         for x_t in steps:
-            if self.cell == "lstm":
-                h, c, gates = lstm_step(x_t, h, c, w_hh, b_hh)
-            elif self.cell == "gru":
-                h, _, gates = gru_step(x_t, h, w_hh, b_hh)
-            else:
-                h, _, gates = rnn_step(x_t, h, w_hh, b_hh, relu=self.cell == "rnn_relu")
+            h, c, gates = step(x_t, h, c, w_hh, b_hh)
             hs.append(h)
             cs.append(c)
             gs.append(gates)
