@@ -103,7 +103,7 @@ def test_gates_are_what_the_equations_say():
 
 
 @pytest.mark.parametrize("bad", [{"cell": "transformer"}, {"hidden_size": 0}, {"input_size": -1},
-                                 {"num_layers": 0}])
+                                 {"num_layers": 0}, {"num_layers": True}, {"bidirectional": "yes"}])
 def test_bad_arguments_raise_value_error_naming_the_field(bad):
     args = {"cell": "gru", "input_size": 3, "hidden_size": 4, "num_layers": 1} | bad
     with pytest.raises(ValueError, match=next(iter(bad))):
