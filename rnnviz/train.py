@@ -10,25 +10,13 @@ from collections.abc import Callable
 import torch
 
 from rnnviz.config import RunConfig
+from rnnviz.devices import resolve_device
 from rnnviz.model import SequenceModel
-from rnnviz.record import param_grad_norms, take_record
+from rnnviz.probe import look_inside, param_grad_norms
 from rnnviz.run import Run
 from rnnviz.tasks import make_task
 
 Callback = Callable[[Run], None]
-
-
-def resolve_device(name: str) -> torch.device:
-    """"auto" = cuda, then mps, then cpu; an explicit device that is missing is a ValueError."""
-    has = {"cuda": torch.cuda.is_available(),
-           "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-           "cpu": True}
-    if name == "auto":
-        return torch.device(next(d for d in ("cuda", "mps", "cpu") if has[d]))
-    if not has.get(name, False):
-        available = ", ".join(d for d, ok in has.items() if ok)
-        raise ValueError(f"device: {name!r} is not available here; available: auto, {available}")
-    return torch.device(name)
 
 
 def make_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
@@ -98,7 +86,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
         if is_record:
-            run.records.append(take_record(step, model, task, probe, val, raw_grads,
+            run.records.append(look_inside(step, model, task, probe, val, raw_grads,
                                            param_grad_norms(model)))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
@@ -115,7 +103,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(take_record(step, model, task, probe, val, {}, {}))
+        run.records.append(look_inside(step, model, task, probe, val, {}, {}))
     run.elapsed_s = time.perf_counter() - started
     if on_record is not None:
         on_record(run)

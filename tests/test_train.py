@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import rnnviz
+from rnnviz.devices import resolve_device
 from rnnviz.model import SequenceModel, recurrent_blocks
 from rnnviz.tasks import make_task
-from rnnviz.train import resolve_device
 
 TINY = dict(hidden_size=8, seq_len=12, batch_size=8, steps=25, record_every=10, probe_size=4)
 

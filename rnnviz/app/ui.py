@@ -15,12 +15,13 @@ import streamlit as st
 from rnnviz.app import form, urlstate
 from rnnviz.app.how_to_read import HOW_TO_READ
 from rnnviz.app.inputs import read_upload
-from rnnviz.app.job import TrainingJob, available_devices, configure_torch, panel_line, trainer_slots
+from rnnviz.app.job import TrainingJob, configure_torch, panel_line, trainer_slots
 from rnnviz.app.limits import Limits
 from rnnviz.app.runstore import RunStore, file_name
 from rnnviz.app.settings import Settings
 from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
+from rnnviz.devices import available_devices
 from rnnviz.run import Run
 from rnnviz.runfile import run_to_bytes
 from rnnviz.tasks import TASKS

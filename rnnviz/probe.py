@@ -1,4 +1,5 @@
-"""Taking a Record: one instrumented pass over the probe batch, gradients through time included."""
+"""Looking inside the model on the fixed probe batch: one instrumented pass, gradients through time
+included, kept as a Record."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def spectra(model: SequenceModel) -> dict[str, np.ndarray]:
                 .astype(np.complex128) for key, block in recurrent_blocks(model.rnn).items()}
 
 
-def take_record(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
+def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
                 val: tuple[Tensor, Tensor], grad_before: dict[str, float],
                 grad_after: dict[str, float]) -> Record:
     """Look inside `model` at `step` on the fixed probe batch; evaluate it on the val batch."""
