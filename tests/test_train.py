@@ -172,7 +172,7 @@ def test_forget_bias_and_recorded_spectral_radius():
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
-def test_every_optimizer_lowers_the_loss_on_the_ramp(optimizer):
+def test_every_optimizer_lowers_the_loss_on_adding(optimizer):
     run = rnnviz.train(tiny(task="adding", optimizer=optimizer, lr=0.01, steps=60, seq_len=6))
     assert run.status == "finished"
     assert run.history.loss.iloc[-10:].mean() < run.history.loss.iloc[:10].mean()
