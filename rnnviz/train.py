@@ -12,7 +12,7 @@ import torch
 from rnnviz.config import RunConfig
 from rnnviz.devices import resolve_device
 from rnnviz.model import SequenceModel
-from rnnviz.probe import look_inside, param_grad_norms
+from rnnviz.probe import look_inside, param_grad_norms, total_norm
 from rnnviz.run import Run
 from rnnviz.tasks import make_task
 
@@ -25,11 +25,6 @@ def make_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=cfg.lr)
     return torch.optim.Adam(params, lr=cfg.lr)
-
-
-def total_norm(params: list[torch.nn.Parameter]) -> float:
-    """The total L2 norm of all gradients, as clip_grad_norm_ measures it."""
-    return float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
 
 
 def clip(params: list[torch.nn.Parameter], cfg: RunConfig, before: float) -> float:
@@ -76,6 +71,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         loss = task.loss(out, y)
         loss.backward()
         loss_value, before = loss.item(), total_norm(params)
+        # float64 norms are not finite only when a gradient element is not: that, or the loss, diverges
         diverged = not (math.isfinite(loss_value) and math.isfinite(before))
         is_record = step % cfg.record_every == 0 or step == cfg.steps or diverged
         raw_grads = param_grad_norms(model) if is_record else {}

@@ -8,9 +8,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import rnnviz
+from rnnviz import probe
 from rnnviz.cells import RecurrentLayer
 from rnnviz.model import SequenceModel
-from rnnviz.probe import grad_norms_by_time
 from rnnviz.tasks import make_task
 
 TORCH_CELLS = {"rnn_tanh": lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh"),
@@ -58,7 +58,7 @@ def test_bidirectional_grad_by_time_matches_an_independent_unroll(cell, layers):
               "last step": lambda out: (out[:, -1] * weights[:, -1]).sum().tanh()}
     for name, loss_of in losses.items():
         out, trace = layer(x)
-        ours = grad_norms_by_time(loss_of(out), trace.steps, 2, retain_graph=False)
+        ours = probe.grad_norms_by_time(loss_of(out), trace.steps, 2, retain_graph=False)
         ref_out, deltas = unroll(layer, x)
         assert (out - ref_out).abs().max() < 1e-12
         grads = dict(zip(deltas, torch.autograd.grad(loss_of(ref_out), list(deltas.values())), strict=True))
@@ -99,3 +99,56 @@ def test_fast_model_equals_traced_model(cell, layers, bidirectional):
         x, _ = make_task(cfg).batch(4, torch.Generator().manual_seed(4))
         fast, (traced, _) = model(x), model.traced(x)
         assert fast.shape == traced.shape and (fast - traced).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("scale", [1e-24, 1e-30, 1e19, 3e37])
+def test_norms_are_exact_far_below_and_above_float32_squares(scale):
+    """Every element finite in float32, yet its square under- or overflows float32."""
+    steps = [[torch.ones(3, 4, requires_grad=True) for _ in range(5)]]
+    loss = sum((h * (scale * (t + 1))).sum() for t, h in enumerate(steps[0]))
+    norms = probe.grad_norms_by_time(loss, steps, 1, retain_graph=False)
+    expected = np.array([scale * (t + 1) * 12 ** 0.5 for t in range(5)])
+    assert np.isfinite(norms).all() and (norms > 0).all()
+    assert np.allclose(norms, expected, rtol=1e-6)
+    params = [nn.Parameter(torch.zeros(1000)), nn.Parameter(torch.zeros(10))]
+    for p in params:
+        p.grad = torch.full_like(p, scale)
+    assert np.isclose(probe.total_norm(params), scale * 1010 ** 0.5, rtol=1e-6)
+    params[1].grad[3] = float("inf")
+    assert probe.total_norm(params) == float("inf")  # a non-finite element, and only that, is not finite
+
+
+def test_param_grad_norms_in_float64():
+    cfg = rnnviz.RunConfig(cell="gru", hidden_size=4, seq_len=5)
+    model = SequenceModel(cfg, make_task(cfg), torch.Generator().manual_seed(0))
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 1e-25)
+    model.head.bias.grad = None
+    norms = probe.param_grad_norms(model)
+    assert np.isnan(norms["head.bias"])
+    for name, p in model.named_parameters():
+        if name != "head.bias":
+            assert np.isclose(norms[name], 1e-25 * p.numel() ** 0.5, rtol=1e-6), name
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_spectra_of_non_finite_weights_are_nan_without_lapack(bad):
+    cfg = rnnviz.RunConfig(cell="lstm", hidden_size=4, seq_len=5)
+    model = SequenceModel(cfg, make_task(cfg), torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        model.rnn.weight_hh_l0[5, 2] = bad  # row 5: the forget block (rows 4..7)
+    eigenvalues = probe.spectra(model)
+    assert np.isnan(eigenvalues["weight_hh_l0.forget"]).all()
+    assert np.isnan(probe.spectral_radius(eigenvalues["weight_hh_l0.forget"]))
+    for gate in ("input", "cell", "output"):  # the finite blocks keep their real eigenvalues
+        assert np.isfinite(eigenvalues[f"weight_hh_l0.{gate}"]).all()
+    assert np.isnan(probe.eigenvalues_of(torch.full((3, 3), bad))).all()
+
+
+def test_a_run_whose_weights_overflow_records_nan_spectra():
+    """spectral_radius=1e308 makes W_hh inf at init: the first record used to crash in LAPACK."""
+    cfg = rnnviz.RunConfig(cell="rnn_tanh", recurrent_init="scaled", spectral_radius=1e308, hidden_size=4,
+                           seq_len=6, steps=2, batch_size=4, probe_size=2)
+    run = rnnviz.train(cfg)
+    radius = run.records[0].spectral_radius["weight_hh_l0"]
+    assert np.isnan(radius) and np.isnan(run.records[0].eigenvalues["weight_hh_l0"]).all()
