@@ -41,11 +41,27 @@ def clip(params: list[torch.nn.Parameter], cfg: RunConfig, before: float) -> flo
     return before
 
 
+def notify(callback: Callback, run: Run) -> None:
+    """Call `callback(run)`; if it raises, attach the partial run to the exception and re-raise."""
+    try:
+        callback(run)
+    except Exception as err:
+        run.status = "callback failed"
+        err.run = run  # type: ignore[attr-defined]
+        err.add_note(f"rnnviz.train: the partial run ({run.steps_done} steps, {len(run.records)} "
+                     "records) is attached as err.run")
+        raise
+
+
 def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Event | None = None,
           on_progress: Callback | None = None, progress_every_s: float = 0.25) -> Run:
     """Train a model as `cfg` says. `on_record(run)` runs at every record and once more when the
     run ends (its status set); `on_progress(run)` at most every `progress_every_s`; setting
-    `stop` ends the run early, keeping everything."""
+    `stop` ends the run early, keeping everything.
+
+    A callback that raises ends the run: the exception propagates unchanged, with the partial
+    Run attached as `err.run` (its status "callback failed", records and history kept) and a
+    note saying so."""
     task = make_task(cfg)
     device = resolve_device(cfg.device)
     # One generator per purpose: the same seed gives the same run, whatever else is running.
@@ -86,7 +102,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
                                            param_grad_norms(model)))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
-                on_record(run)
+                notify(on_record, run)
         if diverged:
             run.status = f"diverged at step {step}"
             break
@@ -95,13 +111,13 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         now = time.perf_counter()
         if on_progress is not None and now - last_progress >= progress_every_s:
             last_progress, run.elapsed_s = now, now - started
-            on_progress(run)
+            notify(on_progress, run)
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
         run.records.append(look_inside(step, model, task, probe, val, {}, {}))
     run.elapsed_s = time.perf_counter() - started
     if on_record is not None:
-        on_record(run)
+        notify(on_record, run)
     return run
 

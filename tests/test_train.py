@@ -205,3 +205,18 @@ def test_every_cell_trains_every_task(cell, task):
     assert run.status == "finished" and run.record_steps == [0, 2, 3]
     assert np.isfinite(run.history.loss).all()
     assert run.grad_by_time.shape == (3, 24)
+
+
+@pytest.mark.parametrize("which", ["on_record", "on_progress"])
+def test_a_failing_callback_keeps_the_partial_run(which):
+    def boom(run):
+        if run.steps_done >= 5:
+            raise RuntimeError("the page went away")
+
+    callbacks = {which: boom} | ({"progress_every_s": 0.0} if which == "on_progress" else {})
+    with pytest.raises(RuntimeError, match="the page went away") as info:
+        rnnviz.train(tiny(steps=40, record_every=5), **callbacks)
+    run = info.value.run
+    assert isinstance(run, rnnviz.Run) and run.status == "callback failed"
+    assert 5 <= run.steps_done < 40 and run.records and run.records[0].step == 0
+    assert any("err.run" in note for note in info.value.__notes__)
