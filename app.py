@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 from rnnviz.app import ui
-from rnnviz.app.how_to_read import CELL_NAMES
+from rnnviz.cells import CELLS
 from rnnviz.presets import PRESETS
 
 
@@ -29,7 +29,7 @@ def home() -> None:
             st.markdown(f"**{preset.title}**")
             st.write(preset.lesson)
             cfg = preset.config
-            st.caption(f"{CELL_NAMES[cfg.cell]} · {cfg.task} · hidden {cfg.hidden_size} · "
+            st.caption(f"{CELLS[cfg.cell].display_name} · {cfg.task} · hidden {cfg.hidden_size} · "
                        f"{cfg.steps} steps · clipping {'off' if cfg.clip_norm is None else cfg.clip_norm}")
             if st.button("Open in Train", key=f"preset.{preset.name}", icon=":material/play_arrow:",
                          disabled=ui.busy()):

@@ -18,7 +18,7 @@ from torch import nn
 import rnnviz
 from rnnviz.tasks import make_task
 
-# rnnviz.train is the function; the module of the same name holds take_record
+# rnnviz.train is the function; the module of the same name calls look_inside
 trainer = importlib.import_module("rnnviz.train")
 TORCH = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn_tanh": nn.RNN}
 
@@ -47,7 +47,7 @@ def plain_loop(cfg: rnnviz.RunConfig) -> float:
 def rnnviz_loop(cfg: rnnviz.RunConfig) -> tuple[float, float]:
     """rnnviz.train; returns (seconds, seconds spent taking records)."""
     spent = [0.0]
-    original = trainer.take_record
+    original = trainer.look_inside
 
     def timed(*args, **kwargs):
         t = time.perf_counter()
@@ -56,13 +56,13 @@ def rnnviz_loop(cfg: rnnviz.RunConfig) -> tuple[float, float]:
         finally:
             spent[0] += time.perf_counter() - t
 
-    trainer.take_record = timed
+    trainer.look_inside = timed
     try:
         started = time.perf_counter()
         run = rnnviz.train(cfg)
         total = time.perf_counter() - started
     finally:
-        trainer.take_record = original
+        trainer.look_inside = original
     assert run.status == "finished", run.status
     return total, spent[0]
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.app import ui
-from rnnviz.app.how_to_read import CELL_NAMES
+from rnnviz.cells import CELLS
 
 
 def twins() -> None:
@@ -20,10 +20,11 @@ def twins() -> None:
                    "same config and seed, with the clipping toggle flipped; then compare the two."):
         ui.start_job(flipped, compare_with=run.name)
         st.rerun()
-    others = [c for c in CELL_NAMES if c != cfg.cell]
-    cell = right.selectbox("Another cell", others, format_func=CELL_NAMES.get, key="w.other_cell",
-                           label_visibility="collapsed")
-    if right.button(f"Same task, {CELL_NAMES[cell]}", disabled=ui.busy(), icon=":material/swap_horiz:",
+    others = [c for c in CELLS if c != cfg.cell]
+    cell = right.selectbox("Another cell", others, format_func=lambda c: CELLS[c].display_name,
+                           key="w.other_cell", label_visibility="collapsed")
+    name = CELLS[cell].display_name
+    if right.button(f"Same task, {name}", disabled=ui.busy(), icon=":material/swap_horiz:",
                     help=f"Train {run.name} again with another cell (same seed), then compare."):
         ui.start_job(cfg.replace(cell=cell), compare_with=run.name)
         st.rerun()

@@ -4,17 +4,17 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.app import ui
-from rnnviz.app.how_to_read import CELL_NAMES
+from rnnviz.cells import CELLS
 
 
 def no_gates(run) -> None:
     phi = r"\tanh" if run.config.cell == "rnn_tanh" else r"\mathrm{ReLU}"
-    st.info(f"A vanilla RNN ({CELL_NAMES[run.config.cell]}) has no gates: its whole memory is "
+    st.info(f"A vanilla RNN ({CELLS[run.config.cell].display_name}) has no gates: its whole memory is "
             f"$h_t = {phi}(W_{{ih}} x_t + W_{{hh}} h_{{t-1}} + b)$, rewritten at every step. "
             "Train the same settings with a gated cell to see gates at work:")
     cols = st.columns(2)
     for col, cell in zip(cols, ("lstm", "gru"), strict=True):
-        if col.button(f"Train the same with {'an' if cell == 'lstm' else 'a'} {CELL_NAMES[cell]}",
+        if col.button(f"Train the same with {'an' if cell == 'lstm' else 'a'} {CELLS[cell].display_name}",
                       key=f"switch.{cell}",
                       disabled=ui.busy(), icon=":material/swap_horiz:"):
             cfg = run.config.replace(cell=cell)

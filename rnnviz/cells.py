@@ -4,33 +4,31 @@ hidden state and gate can be seen, with the same parameter names and layouts as 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
-GATES = {"rnn_tanh": (), "rnn_relu": (), "lstm": ("input", "forget", "cell", "output"),
-         "gru": ("reset", "update", "new")}
-GATE_ROWS = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}  # blocks stacked in W_ih / W_hh
-
-
-def check_cell(cell: str) -> str:
-    """Return `cell` or raise a ValueError listing the valid names."""
-    if cell not in CELLS:
-        raise ValueError(f"cell: unknown cell {cell!r}; valid cells are {', '.join(CELLS)}")
-    return cell
+StepOut = tuple[Tensor, Tensor | None, dict[str, Tensor]]  # (h_t, c_t or None, {gate: (B, H)})
+Step = Callable[[Tensor, Tensor, Tensor | None, Tensor, Tensor], StepOut]
 
 
 # --- one time step of each cell, as in the equations (torch's gate order) ---------------------
+# Every step has the same signature: (x_proj, h, c, w_hh, b_hh) -> (h, c, gates), where
+# x_proj = W_ih x_t + b_ih was computed for the whole sequence at once, and c is None but for LSTMs.
 
-def rnn_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor, relu: bool):
-    pre = x_proj + F.linear(h, w_hh, b_hh)  # (B, H)
-    return (torch.relu(pre) if relu else torch.tanh(pre)), None, {}
+def rnn_tanh_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
+    return torch.tanh(x_proj + F.linear(h, w_hh, b_hh)), c, {}  # (B, H)
 
 
-def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor):
+def rnn_relu_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
+    return torch.relu(x_proj + F.linear(h, w_hh, b_hh)), c, {}  # (B, H)
+
+
+def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
     gates = x_proj + F.linear(h, w_hh, b_hh)  # (B, 4H), torch orders i, f, g, o
     ingate, forgetgate, cellgate, outgate = gates.chunk(4, 1)
     ingate, forgetgate = torch.sigmoid(ingate), torch.sigmoid(forgetgate)
@@ -40,14 +38,53 @@ def lstm_step(x_proj: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor):
     return hy, cy, {"input": ingate, "forget": forgetgate, "cell": cellgate, "output": outgate}
 
 
-def gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor):
+def gru_step(x_proj: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor) -> StepOut:
     x_r, x_z, x_n = x_proj.chunk(3, 1)
     h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)  # (B, H) each
     resetgate = torch.sigmoid(x_r + h_r)
     updategate = torch.sigmoid(x_z + h_z)
     newgate = torch.tanh(x_n + resetgate * h_n)  # reset multiplies (W_hn h + b_hn), as torch does
     hy = (1 - updategate) * newgate + updategate * h
-    return hy, None, {"reset": resetgate, "update": updategate, "new": newgate}
+    return hy, c, {"reset": resetgate, "update": updategate, "new": newgate}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Everything about one kind of cell: its step, its gates, torch's module, its equations."""
+
+    name: str                        # the key in CELLS and RunConfig.cell
+    display_name: str                # what the pages call it
+    step: Step                       # one time step, the signature above
+    gates: tuple[str, ...]           # recorded gate names, in torch's block order; () for RNNs
+    gate_rows: int                   # H x H blocks stacked in W_ih / W_hh
+    torch_module: Callable[..., nn.RNNBase]  # torch.nn's fused equivalent (same parameter layout)
+    equations: tuple[str, ...]       # LaTeX, one line each, as torch computes the step
+
+
+CELLS: dict[str, Cell] = {c.name: c for c in (
+    Cell("rnn_tanh", "RNN (tanh)", rnn_tanh_step, (), 1, partial(nn.RNN, nonlinearity="tanh"),
+         (r"h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})",)),
+    Cell("rnn_relu", "RNN (ReLU)", rnn_relu_step, (), 1, partial(nn.RNN, nonlinearity="relu"),
+         (r"h_t = \max(0,\; W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})",)),
+    Cell("lstm", "LSTM", lstm_step, ("input", "forget", "cell", "output"), 4, nn.LSTM, (
+        r"i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \quad "
+        r"f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf})",
+        r"g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \quad "
+        r"o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho})",
+        r"c_t = f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)")),
+    Cell("gru", "GRU", gru_step, ("reset", "update", "new"), 3, nn.GRU, (
+        r"r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \quad "
+        r"z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})",
+        r"n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))",
+        r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}")),
+)}
+
+
+def check_cell(cell: str) -> str:
+    """Return `cell` or raise a ValueError listing the valid names."""
+    if cell not in CELLS:
+        raise ValueError(f"cell: unknown cell {cell!r}; valid cells are {', '.join(CELLS)}")
+    return cell
 
 
 @dataclass
@@ -66,6 +103,8 @@ class Trace:
 class RecurrentLayer(nn.Module):
     """A stack of recurrent layers (batch-first) whose forward returns (output, Trace).
 
+    As in pytorch's benchmarks/fastrnns/custom_lstms.py: the cell does one step (`Cell.step`),
+    a direction loops over time, a layer runs its directions, the stack runs its layers.
     `fast(x)` runs the same parameters through torch's own module (fused kernels where torch has
     them) for training steps where nothing needs to be seen."""
 
@@ -75,26 +114,27 @@ class RecurrentLayer(nn.Module):
         self.cell = check_cell(cell)
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
                             ("num_layers", num_layers)):
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        if not isinstance(bidirectional, bool):
+            raise ValueError(f"bidirectional: must be True or False, got {bidirectional!r}")
         self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.bidirectional = num_layers, bidirectional
         self.directions = 2 if bidirectional else 1
-        rows = GATE_ROWS[cell] * hidden_size
+        rows = CELLS[cell].gate_rows * hidden_size
         self._flat_names: list[str] = []
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.directions
-            for suffix in ("", "_reverse")[: self.directions]:
-                shapes = {f"weight_ih_l{layer}{suffix}": (rows, layer_input),
-                          f"weight_hh_l{layer}{suffix}": (rows, hidden_size),
-                          f"bias_ih_l{layer}{suffix}": (rows,), f"bias_hh_l{layer}{suffix}": (rows,)}
+            for direction in range(self.directions):
+                suffix = _suffix(layer, direction)
+                shapes = {f"weight_ih_{suffix}": (rows, layer_input),
+                          f"weight_hh_{suffix}": (rows, hidden_size),
+                          f"bias_ih_{suffix}": (rows,), f"bias_hh_{suffix}": (rows,)}
                 for name, shape in shapes.items():
                     self.register_parameter(name, nn.Parameter(torch.empty(shape)))
                     self._flat_names.append(name)
         self.reset_parameters(generator)
-        # torch's module, holding the very same Parameter objects: optimizers, .to() and
-        # load_state_dict act on both. Kept out of _modules so state_dict names stay torch's.
-        self.__dict__["_torch_module"] = self._make_torch_module()
+        self._share_with_torch_module()
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """torch.nn's default init, U(-1/sqrt(H), 1/sqrt(H)), drawn from `generator`."""
@@ -103,20 +143,24 @@ class RecurrentLayer(nn.Module):
             for p in self.parameters():
                 p.uniform_(-bound, bound, generator=generator)
 
-    def _make_torch_module(self) -> nn.RNNBase:
-        kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[self.cell]
-        extra = {"nonlinearity": self.cell[4:]} if kind is nn.RNN else {}
-        with torch.device("meta"):  # no allocation and no draw from the global RNG
-            module = kind(self.input_size, self.hidden_size, self.num_layers, batch_first=True,
-                          bidirectional=self.bidirectional, **extra)
+    def _share_with_torch_module(self) -> None:
+        # The shared-parameter trick: `fast` runs torch's fused nn.RNN/LSTM/GRU, built here to hold
+        # the very Parameter objects this layer registered (setattr swaps them in, and RNNBase
+        # refreshes its _flat_weights), so an optimizer step, load_state_dict or a no_grad edit acts
+        # on both paths at once. It is stored in __dict__, out of _modules, so parameters() and
+        # state_dict() list each weight once under torch's own names. Built on the meta device: no
+        # allocation and no draw from the global RNG. `_apply` calls this again because .to() and
+        # .double() may replace the Parameter objects.
+        with torch.device("meta"):
+            module = CELLS[self.cell].torch_module(self.input_size, self.hidden_size, self.num_layers,
+                                                   batch_first=True, bidirectional=self.bidirectional)
         for name in self._flat_names:
-            setattr(module, name, getattr(self, name))  # RNNBase refreshes its _flat_weights
-        return module
+            setattr(module, name, getattr(self, name))
+        self.__dict__["_torch_module"] = module
 
     def _apply(self, fn, recurse=True):
-        # .to()/.double() may swap Parameter objects; re-share them with torch's module.
         result = super()._apply(fn, recurse)
-        self.__dict__["_torch_module"] = self._make_torch_module()
+        self._share_with_torch_module()
         return result
 
     def fast(self, x: Tensor) -> Tensor:
@@ -124,55 +168,61 @@ class RecurrentLayer(nn.Module):
         return self._torch_module(x)[0]
 
     def forward(self, x: Tensor, h0: Tensor | None = None, c0: Tensor | None = None):
-        """x: (B, T, input_size) -> (output (B, T, H*D), Trace)."""
+        """The stack. x: (B, T, input_size) -> (output (B, T, H*D), Trace); h0, c0: (L*D, B, H)."""
         if x.dim() != 3 or x.shape[-1] != self.input_size:
             raise ValueError(f"x: expected (batch, time, {self.input_size}), got {tuple(x.shape)}")
-        batch = x.shape[0]
-        zeros = x.new_zeros(self.num_layers * self.directions, batch, self.hidden_size)
+        zeros = x.new_zeros(self.num_layers * self.directions, x.shape[0], self.hidden_size)
         h0 = zeros if h0 is None else h0
         c0 = zeros if c0 is None else c0
-        trace, h_n, c_n = Trace(), [], []
-        layer_input = x
+        trace, finals = Trace(), []
         for layer in range(self.num_layers):
-            outs, cells, gates = [], [], []
-            for direction in range(self.directions):
-                index = layer * self.directions + direction
-                hs, cs, gs = self._run_direction(layer_input, layer, direction, h0[index], c0[index])
-                trace.steps.append(hs)
-                if direction == 1:  # the reverse direction walked time backwards
-                    hs, cs, gs = hs[::-1], cs[::-1], gs[::-1]
-                outs.append(torch.stack(hs, 1))  # (B, T, H)
-                h_n.append(hs[0] if direction == 1 else hs[-1])
-                if self.cell == "lstm":
-                    cells.append(torch.stack(cs, 1))
-                    c_n.append(cs[0] if direction == 1 else cs[-1])
-                gates.append({g: torch.stack([step[g] for step in gs], 1) for g in GATES[self.cell]})
-            layer_input = torch.cat(outs, -1) if self.directions == 2 else outs[0]
-            trace.hidden.append(layer_input)
-            trace.gates.append({g: torch.cat([d[g] for d in gates], -1) for g in GATES[self.cell]})
-            if self.cell == "lstm":
-                trace.cell_state.append(torch.cat(cells, -1))
-        trace.h_n = torch.stack(h_n)
-        trace.c_n = torch.stack(c_n) if self.cell == "lstm" else None
-        return layer_input, trace
+            x = self._layer(x, layer, h0, c0, trace, finals)
+        trace.h_n = torch.stack([h for h, _ in finals])  # (L*D, B, H), torch's order
+        trace.c_n = torch.stack([c for _, c in finals]) if self.cell == "lstm" else None
+        return x, trace
 
-    def _run_direction(self, x: Tensor, layer: int, direction: int, h: Tensor, c: Tensor):
-        suffix = f"l{layer}" + ("_reverse" if direction else "")
+    def _layer(self, x: Tensor, layer: int, h0: Tensor, c0: Tensor, trace: Trace,
+               finals: list[tuple[Tensor, Tensor | None]]) -> Tensor:
+        """One layer: each direction reads the same input; outputs are concatenated (B, T, H*D)."""
+        hidden, cells, gates = [], [], []
+        for direction in range(self.directions):
+            index = layer * self.directions + direction
+            hs, cs, gs = self._direction(x, layer, direction, h0[index], c0[index])
+            trace.steps.append(hs)  # in walking order: the reverse direction's h_T comes first
+            finals.append((hs[-1], cs[-1]))  # the last state walked is torch's h_n / c_n
+            if direction == 1:  # the reverse direction walked time backwards
+                hs, cs, gs = hs[::-1], cs[::-1], gs[::-1]
+            hidden.append(torch.stack(hs, 1))  # (B, T, H)
+            if self.cell == "lstm":
+                cells.append(torch.stack(cs, 1))
+            gates.append({g: torch.stack([step[g] for step in gs], 1) for g in CELLS[self.cell].gates})
+        out = torch.cat(hidden, -1)  # (B, T, H*D)
+        trace.hidden.append(out)
+        trace.gates.append({g: torch.cat([d[g] for d in gates], -1) for g in CELLS[self.cell].gates})
+        if cells:
+            trace.cell_state.append(torch.cat(cells, -1))
+        return out
+
+    def _direction(self, x: Tensor, layer: int, direction: int, h: Tensor, c: Tensor | None):
+        """One direction: the cell's step over time, forwards or backwards; lists in walking order."""
+        suffix = _suffix(layer, direction)
         w_ih, w_hh = getattr(self, f"weight_ih_{suffix}"), getattr(self, f"weight_hh_{suffix}")
         b_ih, b_hh = getattr(self, f"bias_ih_{suffix}"), getattr(self, f"bias_hh_{suffix}")
         x_proj = F.linear(x, w_ih, b_ih)  # (B, T, G*H): one matmul for the whole sequence
         steps = x_proj.unbind(1)  # unbind, never x[:, t]: slicing makes backward O(T^2)
         if direction:
             steps = steps[::-1]
+        step = CELLS[self.cell].step
+        c = c if self.cell == "lstm" else None
         hs, cs, gs = [], [], []
         for x_t in steps:
-            if self.cell == "lstm":
-                h, c, gates = lstm_step(x_t, h, c, w_hh, b_hh)
-            elif self.cell == "gru":
-                h, _, gates = gru_step(x_t, h, w_hh, b_hh)
-            else:
-                h, _, gates = rnn_step(x_t, h, w_hh, b_hh, relu=self.cell == "rnn_relu")
+            h, c, gates = step(x_t, h, c, w_hh, b_hh)
             hs.append(h)
             cs.append(c)
             gs.append(gates)
         return hs, cs, gs
+
+
+def _suffix(layer: int, direction: int) -> str:
+    """torch.nn's parameter-name suffix: "l0", "l0_reverse"."""
+    return f"l{layer}" + ("_reverse" if direction else "")

@@ -114,8 +114,6 @@ def record_bytes(cfg: RunConfig, gates: int) -> int:
 
 def record_every_within(cfg: RunConfig, max_bytes: int) -> int:
     """The smallest record_every >= cfg.record_every whose records fit in `max_bytes` in all."""
-    from rnnviz.cells import GATES
-
-    per_record = record_bytes(cfg, len(GATES[cfg.cell]))
+    per_record = record_bytes(cfg, len(CELLS[cfg.cell].gates))
     max_records = max(int(max_bytes // max(per_record, 1)) - 2, 1)  # step 0 and the last step
     return max(cfg.record_every, math.ceil(cfg.steps / max_records))

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from rnnviz.cells import GATE_ROWS, GATES, RecurrentLayer, Trace
+from rnnviz.cells import CELLS, RecurrentLayer, Trace
 from rnnviz.config import RunConfig
 from rnnviz.tasks import Task
 
@@ -55,8 +55,8 @@ def recurrent_blocks(layer: RecurrentLayer) -> dict[str, Tensor]:
     for name, param in layer.named_parameters():
         if not name.startswith("weight_hh"):
             continue
-        gates = GATES[layer.cell] or ("",)
-        for gate, block in zip(gates, param.chunk(GATE_ROWS[layer.cell], 0), strict=True):
+        cell = CELLS[layer.cell]
+        for gate, block in zip(cell.gates or ("",), param.chunk(cell.gate_rows, 0), strict=True):
             blocks[f"{name}.{gate}" if gate else name] = block
     return blocks
 

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from rnnviz.cells import GATES
+from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.run import HISTORY_COLUMNS, Record, Run
 
@@ -176,7 +176,7 @@ def _build(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Run:
         if len(seqs) != P or any(len(seq) != T for seq in seqs):
             raise ValueError("probe_tokens: must be probe_size lists of seq_len strings")
 
-    records, gate_names = [], list(GATES[cfg.cell])
+    records, gate_names = [], list(CELLS[cfg.cell].gates)
     for i, rec in enumerate(_typed(meta["records"], list, "records")):
         pre = f"records/{i}/"
         _typed(rec, dict, pre)

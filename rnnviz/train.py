@@ -10,25 +10,13 @@ from collections.abc import Callable
 import torch
 
 from rnnviz.config import RunConfig
+from rnnviz.devices import resolve_device
 from rnnviz.model import SequenceModel
-from rnnviz.record import param_grad_norms, take_record
+from rnnviz.probe import look_inside, param_grad_norms, total_norm
 from rnnviz.run import Run
 from rnnviz.tasks import make_task
 
 Callback = Callable[[Run], None]
-
-
-def resolve_device(name: str) -> torch.device:
-    """"auto" = cuda, then mps, then cpu; an explicit device that is missing is a ValueError."""
-    has = {"cuda": torch.cuda.is_available(),
-           "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-           "cpu": True}
-    if name == "auto":
-        return torch.device(next(d for d in ("cuda", "mps", "cpu") if has[d]))
-    if not has.get(name, False):
-        available = ", ".join(d for d, ok in has.items() if ok)
-        raise ValueError(f"device: {name!r} is not available here; available: auto, {available}")
-    return torch.device(name)
 
 
 def make_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
@@ -37,11 +25,6 @@ def make_optimizer(cfg: RunConfig, params) -> torch.optim.Optimizer:
     if cfg.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=cfg.lr)
     return torch.optim.Adam(params, lr=cfg.lr)
-
-
-def total_norm(params: list[torch.nn.Parameter]) -> float:
-    """The total L2 norm of all gradients, as clip_grad_norm_ measures it."""
-    return float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
 
 
 def clip(params: list[torch.nn.Parameter], cfg: RunConfig, before: float) -> float:
@@ -58,11 +41,27 @@ def clip(params: list[torch.nn.Parameter], cfg: RunConfig, before: float) -> flo
     return before
 
 
+def notify(callback: Callback, run: Run) -> None:
+    """Call `callback(run)`; if it raises, attach the partial run to the exception and re-raise."""
+    try:
+        callback(run)
+    except Exception as err:
+        run.status = "callback failed"
+        err.run = run  # type: ignore[attr-defined]
+        err.add_note(f"rnnviz.train: the partial run ({run.steps_done} steps, {len(run.records)} "
+                     "records) is attached as err.run")
+        raise
+
+
 def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Event | None = None,
           on_progress: Callback | None = None, progress_every_s: float = 0.25) -> Run:
     """Train a model as `cfg` says. `on_record(run)` runs at every record and once more when the
     run ends (its status set); `on_progress(run)` at most every `progress_every_s`; setting
-    `stop` ends the run early, keeping everything."""
+    `stop` ends the run early, keeping everything.
+
+    A callback that raises ends the run: the exception propagates unchanged, with the partial
+    Run attached as `err.run` (its status "callback failed", records and history kept) and a
+    note saying so."""
     task = make_task(cfg)
     device = resolve_device(cfg.device)
     # One generator per purpose: the same seed gives the same run, whatever else is running.
@@ -88,6 +87,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         loss = task.loss(out, y)
         loss.backward()
         loss_value, before = loss.item(), total_norm(params)
+        # float64 norms are not finite only when a gradient element is not: that, or the loss, diverges
         diverged = not (math.isfinite(loss_value) and math.isfinite(before))
         is_record = step % cfg.record_every == 0 or step == cfg.steps or diverged
         raw_grads = param_grad_norms(model) if is_record else {}
@@ -98,11 +98,11 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
         if is_record:
-            run.records.append(take_record(step, model, task, probe, val, raw_grads,
+            run.records.append(look_inside(step, model, task, probe, val, raw_grads,
                                            param_grad_norms(model)))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
-                on_record(run)
+                notify(on_record, run)
         if diverged:
             run.status = f"diverged at step {step}"
             break
@@ -111,13 +111,13 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         now = time.perf_counter()
         if on_progress is not None and now - last_progress >= progress_every_s:
             last_progress, run.elapsed_s = now, now - started
-            on_progress(run)
+            notify(on_progress, run)
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(take_record(step, model, task, probe, val, {}, {}))
+        run.records.append(look_inside(step, model, task, probe, val, {}, {}))
     run.elapsed_s = time.perf_counter() - started
     if on_record is not None:
-        on_record(run)
+        notify(on_record, run)
     return run
 

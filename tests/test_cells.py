@@ -1,10 +1,12 @@
 """RecurrentLayer against torch.nn as the oracle: outputs, final states and every gradient."""
 
+import re
+
 import pytest
 import torch
 from torch import nn
 
-from rnnviz.cells import GATES, RecurrentLayer
+from rnnviz.cells import CELLS, RecurrentLayer
 
 TORCH = {"rnn_tanh": (nn.RNN, {"nonlinearity": "tanh"}), "rnn_relu": (nn.RNN, {"nonlinearity": "relu"}),
          "lstm": (nn.LSTM, {}), "gru": (nn.GRU, {})}
@@ -80,7 +82,7 @@ def test_trace_shapes_and_gate_names(cell):
     out, trace = layer(torch.randn(4, 7, 3))
     assert out.shape == (4, 7, 10)
     assert len(trace.hidden) == 2 and all(h.shape == (4, 7, 10) for h in trace.hidden)
-    assert [tuple(g) for g in trace.gates] == [GATES[cell]] * 2
+    assert [tuple(g) for g in trace.gates] == [CELLS[cell].gates] * 2
     assert all(v.shape == (4, 7, 10) for g in trace.gates for v in g.values())
     assert len(trace.cell_state) == (2 if cell == "lstm" else 0)
     assert len(trace.steps) == 4 and all(len(s) == 7 for s in trace.steps)
@@ -101,7 +103,7 @@ def test_gates_are_what_the_equations_say():
 
 
 @pytest.mark.parametrize("bad", [{"cell": "transformer"}, {"hidden_size": 0}, {"input_size": -1},
-                                 {"num_layers": 0}])
+                                 {"num_layers": 0}, {"num_layers": True}, {"bidirectional": "yes"}])
 def test_bad_arguments_raise_value_error_naming_the_field(bad):
     args = {"cell": "gru", "input_size": 3, "hidden_size": 4, "num_layers": 1} | bad
     with pytest.raises(ValueError, match=next(iter(bad))):
@@ -117,3 +119,52 @@ def test_layers_do_not_touch_the_global_rng():
     state = torch.get_rng_state()
     RecurrentLayer("lstm", 3, 4, generator=torch.Generator().manual_seed(1))
     assert torch.equal(state, torch.get_rng_state())
+
+
+def control_words(latex: str) -> list[str]:
+    """The control words TeX (and KaTeX, which st.latex uses) reads: a backslash and every letter
+    after it, so `\\quadf_t` is the unknown `\\quadf`, not `\\quad` then `f`."""
+    return re.findall(r"\\([A-Za-z]+)", latex)
+
+
+def known_to_mathtext() -> set[str]:
+    from matplotlib import _mathtext, _mathtext_data
+
+    parser = _mathtext.Parser
+    return (set(_mathtext_data.tex2uni) | set(parser._function_names)
+            | {s.lstrip("\\") for s in parser._space_widths} | {"frac", "sqrt", "left", "right", "mathrm"})
+
+
+def latex_errors(latex: str) -> list[str]:
+    """Why `latex` would not render: mathtext's parse error, or control words it does not know
+    (mathtext alone accepts `\\quadf` as `\\quad f`; KaTeX does not)."""
+    from matplotlib.mathtext import MathTextParser
+
+    errors = [f"unknown \\{w}" for w in control_words(latex) if w not in known_to_mathtext()]
+    try:
+        MathTextParser("path").parse(f"${latex}$")
+    except ValueError as err:
+        errors.append(str(err).splitlines()[-1])
+    return errors
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_every_equation_is_valid_latex(cell):
+    assert CELLS[cell].equations
+    for line in CELLS[cell].equations:
+        assert latex_errors(line) == [], line
+
+
+def test_the_latex_check_catches_words_run_together():
+    joined = r"i_t = \sigma(x) \quad" r"f_t = \sigma(y)"  # the old bug: two strings, no space
+    assert latex_errors(joined) == ["unknown \\quadf"]
+    assert latex_errors(r"\frac{1}{") != []
+    assert latex_errors(r"i_t = \sigma(x) \quad f_t") == []
+
+
+def test_registry_entries_agree_with_their_names():
+    for name, cell in CELLS.items():
+        assert cell.name == name and cell.display_name
+        assert len(cell.gates) in (0, cell.gate_rows)
+        module = cell.torch_module(2, 3, 1)
+        assert module.weight_hh_l0.shape == (cell.gate_rows * 3, 3)

@@ -4,7 +4,7 @@ import math
 
 from rnnviz import RunConfig
 from rnnviz.app.limits import Limits, fit_limits
-from rnnviz.cells import GATES
+from rnnviz.cells import CELLS
 from rnnviz.config import record_bytes
 
 
@@ -36,4 +36,4 @@ def test_fitted_records_stay_within_the_memory_cap():
                                                                steps=500, probe_size=32, num_layers=2)):
         fitted, _ = fit_limits(cfg, limits)
         records = math.ceil(fitted.steps / fitted.record_every) + 2  # step 0, every N, the last step
-        assert records * record_bytes(fitted, len(GATES[cfg.cell])) <= 2 * 2**20 and fitted != cfg
+        assert records * record_bytes(fitted, len(CELLS[cfg.cell].gates)) <= 2 * 2**20 and fitted != cfg

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import rnnviz
+from rnnviz.devices import resolve_device
 from rnnviz.model import SequenceModel, recurrent_blocks
 from rnnviz.tasks import make_task
-from rnnviz.train import resolve_device
 
 TINY = dict(hidden_size=8, seq_len=12, batch_size=8, steps=25, record_every=10, probe_size=4)
 
@@ -172,7 +172,7 @@ def test_forget_bias_and_recorded_spectral_radius():
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
-def test_every_optimizer_lowers_the_loss_on_the_ramp(optimizer):
+def test_every_optimizer_lowers_the_loss_on_adding(optimizer):
     run = rnnviz.train(tiny(task="adding", optimizer=optimizer, lr=0.01, steps=60, seq_len=6))
     assert run.status == "finished"
     assert run.history.loss.iloc[-10:].mean() < run.history.loss.iloc[:10].mean()
@@ -205,3 +205,18 @@ def test_every_cell_trains_every_task(cell, task):
     assert run.status == "finished" and run.record_steps == [0, 2, 3]
     assert np.isfinite(run.history.loss).all()
     assert run.grad_by_time.shape == (3, 24)
+
+
+@pytest.mark.parametrize("which", ["on_record", "on_progress"])
+def test_a_failing_callback_keeps_the_partial_run(which):
+    def boom(run):
+        if run.steps_done >= 5:
+            raise RuntimeError("the page went away")
+
+    callbacks = {which: boom} | ({"progress_every_s": 0.0} if which == "on_progress" else {})
+    with pytest.raises(RuntimeError, match="the page went away") as info:
+        rnnviz.train(tiny(steps=40, record_every=5), **callbacks)
+    run = info.value.run
+    assert isinstance(run, rnnviz.Run) and run.status == "callback failed"
+    assert 5 <= run.steps_done < 40 and run.records and run.records[0].step == 0
+    assert any("err.run" in note for note in info.value.__notes__)

@@ -9,10 +9,10 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnnviz.app.how_to_read import CELL_NAMES
 from rnnviz.app.inputs import check_config, numeric_columns
 from rnnviz.app.limits import Limits, fit_limits
 from rnnviz.app.urlstate import CHOICES, FIELDS, INTS, option_url_name
+from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.tasks import TASKS, Option
 
@@ -39,8 +39,8 @@ def _clipping(values: Mapping[str, Any]) -> bool:
 
 
 FORM = {f.name: f for f in (
-    Field("cell", "segmented_control", "Cell", tuple(CELL_NAMES),
-          kwargs={"format_func": CELL_NAMES.get, "required": True}),
+    Field("cell", "segmented_control", "Cell", tuple(CELLS),
+          kwargs={"format_func": lambda c: CELLS[c].display_name, "required": True}),
     Field("task", "selectbox", "Task", tuple(TASKS), kwargs={"format_func": lambda t: TASKS[t].title}),
     Field("hidden_size", "slider", "Hidden size"),
     Field("seq_len", "slider", "Sequence length"),

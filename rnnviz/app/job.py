@@ -54,13 +54,6 @@ def trainer_slots() -> TrainerSlots:
         return _slots
 
 
-def available_devices() -> tuple[str, ...]:
-    """The devices this machine can train on, cpu first."""
-    mps = getattr(torch.backends, "mps", None)
-    return ("cpu", *(("cuda",) if torch.cuda.is_available() else ()),
-            *(("mps",) if mps is not None and mps.is_available() else ()))
-
-
 @dataclass(frozen=True)
 class Progress:
     steps_done: int

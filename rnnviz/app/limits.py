@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnnviz.app.settings import Settings
-from rnnviz.cells import GATES
+from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig, record_bytes, record_every_within
 
 
@@ -33,7 +33,7 @@ def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
     """Raise record_every (and shrink the probe batch if need be) so a run's records fit the caps."""
     notices: list[str] = []
     max_bytes = limits.max_record_mb * 2**20
-    per_probe = record_bytes(cfg.replace(probe_size=1), len(GATES[cfg.cell]))  # one probe sequence
+    per_probe = record_bytes(cfg.replace(probe_size=1), len(CELLS[cfg.cell].gates))  # one probe sequence
     probe = cfg.probe_size
     while probe > 1 and 3 * probe * per_probe > max_bytes:  # step 0, one record and the last
         probe = max(1, probe // 2)

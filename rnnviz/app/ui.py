@@ -13,13 +13,15 @@ from typing import Any
 import streamlit as st
 
 from rnnviz.app import form, urlstate
-from rnnviz.app.how_to_read import CELL_NAMES, EQUATIONS, HOW_TO_READ
+from rnnviz.app.how_to_read import HOW_TO_READ
 from rnnviz.app.inputs import read_upload
-from rnnviz.app.job import TrainingJob, available_devices, configure_torch, panel_line, trainer_slots
+from rnnviz.app.job import TrainingJob, configure_torch, panel_line, trainer_slots
 from rnnviz.app.limits import Limits
 from rnnviz.app.runstore import RunStore, file_name
 from rnnviz.app.settings import Settings
+from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
+from rnnviz.devices import available_devices
 from rnnviz.run import Run
 from rnnviz.runfile import run_to_bytes
 from rnnviz.tasks import TASKS
@@ -131,8 +133,8 @@ def views(names: list[str], key: str) -> list[str]:
 def how_to_read(cell: str, page: str) -> None:
     """The cell's equations and how to read the page's charts (open in presenter mode)."""
     with st.expander("How to read this", expanded=ss.presenter):
-        st.markdown(f"**{CELL_NAMES[cell]}**, as torch computes it (σ = sigmoid, ⊙ = elementwise):")
-        for line in EQUATIONS[cell]:
+        st.markdown(f"**{CELLS[cell].display_name}**, as torch computes it (σ = sigmoid, ⊙ = elementwise):")
+        for line in CELLS[cell].equations:
             st.latex(line)
         st.markdown(HOW_TO_READ[page])
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz import analysis
-from rnnviz.cells import GATES
+from rnnviz.cells import CELLS
 from rnnviz.plots.hidden import TIME_AXIS, pick_sequence, symmetric_range, unit_heatmap
 from rnnviz.plots.style import DIVERGING, GATE_COLORS, SEQUENTIAL, finish, new_figure, note
 from rnnviz.run import Run
@@ -29,10 +29,11 @@ def gate_heatmap_figure(run: Run, record_index: int = -1, gate: str = "forget", 
     cell = run.config.cell
     fig = new_figure(f"{gate.capitalize()} gate over time", GATE_HINTS.get(gate, ""), TIME_AXIS,
                      "hidden unit")
-    if not GATES[cell]:
+    gates = CELLS[cell].gates
+    if not gates:
         return finish(note(fig, NO_GATES.format(cell=cell)), presenter)
-    if gate not in GATES[cell]:
-        raise ValueError(f"gate: {gate!r} is not a gate of {cell}; valid gates are {', '.join(GATES[cell])}")
+    if gate not in gates:
+        raise ValueError(f"gate: {gate!r} is not a gate of {cell}; valid gates are {', '.join(gates)}")
     if not run.records:
         return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
     record = analysis.record_at(run, record_index)

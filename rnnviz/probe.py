@@ -1,0 +1,110 @@
+"""Looking inside the model on the fixed probe batch: one instrumented pass, gradients through time
+included, kept as a Record."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnviz.model import SequenceModel, recurrent_blocks
+from rnnviz.run import Record
+from rnnviz.tasks import Task
+
+
+def numpy(t: Tensor, dtype: torch.dtype = torch.float32) -> np.ndarray:
+    return t.detach().to("cpu", dtype).numpy()
+
+
+# Norms are taken in float64: squaring float32 gradients underflows below ~1e-22 and overflows above
+# ~1.8e19 although every element is finite. In float64 a norm is inf or nan only when an element is.
+
+def norms64(tensors: list[Tensor]) -> list[Tensor]:
+    """The L2 norm of each tensor, computed in float64."""
+    return [torch.linalg.vector_norm(t, dtype=torch.float64) for t in tensors]
+
+
+def total_norm(params: list[torch.nn.Parameter]) -> float:
+    """The total L2 norm of all gradients, as clip_grad_norm_ measures it (in float64)."""
+    norms = norms64([p.grad for p in params if p.grad is not None])
+    return float(torch.stack(norms).pow(2).sum().sqrt()) if norms else 0.0
+
+
+def grad_norms_by_time(loss: Tensor, steps: list[list[Tensor]], directions: int,
+                       retain_graph: bool) -> np.ndarray:
+    """(L, T) float64: ||d loss / d h_t|| per layer, both directions of a layer taken together."""
+    flat = [h for direction in steps for h in direction]
+    grads = torch.autograd.grad(loss, flat, retain_graph=retain_graph, allow_unused=True)
+    present = [g for g in grads if g is not None]
+    found = iter(norms64(present))
+    zero = torch.zeros((), dtype=torch.float64, device=flat[0].device)
+    norms = torch.stack([zero if g is None else next(found) for g in grads]).pow(2)
+    T = len(steps[0])
+    squares = norms.reshape(len(steps), T)  # (L*D, T), reverse directions in walking order
+    if directions == 2:
+        squares = squares.reshape(-1, 2, T)
+        squares = squares[:, 0] + squares[:, 1].flip(-1)  # back to time order
+    return numpy(squares.sqrt(), torch.float64)
+
+
+def param_grad_norms(model: SequenceModel) -> dict[str, float]:
+    """L2 norm (float64) of each parameter's current .grad (nan where no gradient exists)."""
+    named = [(name, p.grad) for name, p in model.named_parameters()]
+    found = iter(norms64([g for _, g in named if g is not None]))
+    return {name: (float(next(found)) if g is not None else float("nan")) for name, g in named}
+
+
+def eigenvalues_of(block: Tensor) -> np.ndarray:
+    """Complex eigenvalues of a square block (float32 LAPACK: twice as fast as float64, and far
+    more precise than a plot of the unit circle needs). A block holding inf or nan gets nan
+    eigenvalues, never a LAPACK call: eigvals on a non-finite matrix crashes oneMKL (signal 11)."""
+    block = block.detach().to("cpu", torch.float32)
+    if not bool(torch.isfinite(block).all()):
+        return np.full(block.shape[0], complex("nan+nanj"), dtype=np.complex128)
+    return torch.linalg.eigvals(block).numpy().astype(np.complex128)
+
+
+def spectra(model: SequenceModel) -> dict[str, np.ndarray]:
+    """Eigenvalues of every square recurrent block; nan for a block that is not finite."""
+    with torch.no_grad():
+        return {key: eigenvalues_of(block) for key, block in recurrent_blocks(model.rnn).items()}
+
+
+def spectral_radius(eigenvalues: np.ndarray) -> float:
+    """max |lambda|; nan (not finite) when the eigenvalues are nan."""
+    return float(np.abs(eigenvalues).max())
+
+
+def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
+                val: tuple[Tensor, Tensor], grad_before: dict[str, float],
+                grad_after: dict[str, float]) -> Record:
+    """Look inside `model` at `step` on the fixed probe batch; evaluate it on the val batch."""
+    x, y = probe
+    with torch.enable_grad():
+        out, trace = model.traced(x)
+        last = task.last_loss(out, y)
+        every = task.targets == "every"
+        by_time = grad_norms_by_time(last, trace.steps, model.rnn.directions, retain_graph=every)
+        total = task.loss(out, y) if every else last
+        by_time_total = (grad_norms_by_time(total, trace.steps, model.rnn.directions, False)
+                         if every else None)
+    with torch.no_grad():
+        val_out = model(val[0])
+        val_loss = float(task.loss(val_out, val[1]))
+        val_metrics = task.metrics(val_out, val[1], val_loss)
+    eigenvalues = spectra(model)
+    return Record(
+        step=step,
+        hidden=[numpy(h) for h in trace.hidden],
+        gates=[{g: numpy(v) for g, v in layer.items()} for layer in trace.gates],
+        cell_state=[numpy(c) for c in trace.cell_state],
+        grad_by_time=by_time,
+        grad_by_time_total=by_time_total,
+        param_grad_norm=grad_before,
+        param_grad_norm_clipped=grad_after,
+        spectral_radius={k: spectral_radius(v) for k, v in eigenvalues.items()},
+        eigenvalues=eigenvalues,
+        probe_loss=total.item(),
+        val_loss=val_loss,
+        val_metrics=val_metrics,
+    )

@@ -1,0 +1,154 @@
+"""The look inside against independent oracles: gradients through time (bidirectional included)
+from an unroll with torch.nn's own cells, the total loss's gradient, and traced == fast."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import rnnviz
+from rnnviz import probe
+from rnnviz.cells import RecurrentLayer
+from rnnviz.model import SequenceModel
+from rnnviz.tasks import make_task
+
+TORCH_CELLS = {"rnn_tanh": lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh"),
+               "rnn_relu": lambda i, h: nn.RNNCell(i, h, nonlinearity="relu"),
+               "lstm": nn.LSTMCell, "gru": nn.GRUCell}
+
+
+def unroll(layer: RecurrentLayer, x: torch.Tensor):
+    """An independent unroll with torch.nn's cells; a zero `delta` is added to every h_t so
+    that d loss / d delta = d loss / d h_t, in time order, for each (layer, direction)."""
+    deltas, inputs = {}, x
+    T = x.shape[1]
+    for lay in range(layer.num_layers):
+        outs = []
+        for d in range(layer.directions):
+            suffix = f"l{lay}" + ("_reverse" if d else "")
+            cell = TORCH_CELLS[layer.cell](inputs.shape[-1], layer.hidden_size).double()
+            with torch.no_grad():
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    getattr(cell, name).copy_(getattr(layer, f"{name}_{suffix}"))
+            h = c = x.new_zeros(x.shape[0], layer.hidden_size)
+            hs = [None] * T
+            for t in (reversed(range(T)) if d else range(T)):
+                if layer.cell == "lstm":
+                    h, c = cell(inputs[:, t], (h, c))
+                else:
+                    h = cell(inputs[:, t], h)
+                delta = torch.zeros_like(h, requires_grad=True)
+                h = h + delta
+                deltas[lay, d, t] = delta
+                hs[t] = h
+            outs.append(torch.stack(hs, 1))
+        inputs = torch.cat(outs, -1)
+    return inputs, deltas
+
+
+@pytest.mark.parametrize("cell", list(TORCH_CELLS))
+@pytest.mark.parametrize("layers", [1, 2])
+def test_bidirectional_grad_by_time_matches_an_independent_unroll(cell, layers):
+    torch.manual_seed(layers)
+    layer = RecurrentLayer(cell, 3, 4, layers, bidirectional=True).double()
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    weights = torch.randn(2, 6, 8, dtype=torch.float64)  # every (t, unit) weighted differently
+    losses = {"every step": lambda out: (out * weights).sum().tanh(),
+              "last step": lambda out: (out[:, -1] * weights[:, -1]).sum().tanh()}
+    for name, loss_of in losses.items():
+        out, trace = layer(x)
+        ours = probe.grad_norms_by_time(loss_of(out), trace.steps, 2, retain_graph=False)
+        ref_out, deltas = unroll(layer, x)
+        assert (out - ref_out).abs().max() < 1e-12
+        grads = dict(zip(deltas, torch.autograd.grad(loss_of(ref_out), list(deltas.values())), strict=True))
+        expected = np.array([[sum(float(grads[lay, d, t].pow(2).sum()) for d in (0, 1)) ** 0.5
+                              for t in range(6)] for lay in range(layers)])
+        assert ours.shape == (layers, 6)
+        assert np.allclose(ours, expected, rtol=1e-5, atol=1e-12), name
+        assert not np.allclose(expected, expected[:, ::-1], rtol=1e-2)  # a flip would be caught
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grad_by_time_total_is_the_gradient_of_the_mean_over_steps(seed):
+    cfg = rnnviz.RunConfig(task="sine", cell="gru", hidden_size=6, seq_len=10, batch_size=4, steps=1,
+                           probe_size=3, seed=seed, bidirectional=True)
+    record = rnnviz.train(cfg).records[0]
+    task = make_task(cfg)
+    model = SequenceModel(cfg, task, torch.Generator().manual_seed(cfg.seed))
+    x, y = task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))
+    out, trace = model.traced(x)
+    per_step = torch.stack([F.mse_loss(out[:, t], y[:, t]) for t in range(cfg.seq_len)])
+    grads = torch.autograd.grad(per_step.mean(), trace.steps[0] + trace.steps[1])
+    forward, backward = grads[:10], grads[10:][::-1]  # the reverse direction walked back in time
+    expected = np.array([(float(f.pow(2).sum()) + float(b.pow(2).sum())) ** 0.5
+                         for f, b in zip(forward, backward, strict=True)])
+    assert record.grad_by_time_total.shape == (1, 10)
+    assert np.allclose(record.grad_by_time_total[0], expected, rtol=1e-4)
+    assert not np.allclose(record.grad_by_time_total, record.grad_by_time, rtol=1e-2)
+
+
+@pytest.mark.parametrize("cell", list(TORCH_CELLS))
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_fast_model_equals_traced_model(cell, layers, bidirectional):
+    for task in ("adding", "chars"):  # float inputs, and token ids through the embedding
+        cfg = rnnviz.RunConfig(cell=cell, task=task, hidden_size=5, seq_len=7, num_layers=layers,
+                               bidirectional=bidirectional)
+        model = SequenceModel(cfg, make_task(cfg), torch.Generator().manual_seed(3))
+        x, _ = make_task(cfg).batch(4, torch.Generator().manual_seed(4))
+        fast, (traced, _) = model(x), model.traced(x)
+        assert fast.shape == traced.shape and (fast - traced).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("scale", [1e-24, 1e-30, 1e19, 3e37])
+def test_norms_are_exact_far_below_and_above_float32_squares(scale):
+    """Every element finite in float32, yet its square under- or overflows float32."""
+    steps = [[torch.ones(3, 4, requires_grad=True) for _ in range(5)]]
+    loss = sum((h * (scale * (t + 1))).sum() for t, h in enumerate(steps[0]))
+    norms = probe.grad_norms_by_time(loss, steps, 1, retain_graph=False)
+    expected = np.array([scale * (t + 1) * 12 ** 0.5 for t in range(5)])
+    assert np.isfinite(norms).all() and (norms > 0).all()
+    assert np.allclose(norms, expected, rtol=1e-6)
+    params = [nn.Parameter(torch.zeros(1000)), nn.Parameter(torch.zeros(10))]
+    for p in params:
+        p.grad = torch.full_like(p, scale)
+    assert np.isclose(probe.total_norm(params), scale * 1010 ** 0.5, rtol=1e-6)
+    params[1].grad[3] = float("inf")
+    assert probe.total_norm(params) == float("inf")  # a non-finite element, and only that, is not finite
+
+
+def test_param_grad_norms_in_float64():
+    cfg = rnnviz.RunConfig(cell="gru", hidden_size=4, seq_len=5)
+    model = SequenceModel(cfg, make_task(cfg), torch.Generator().manual_seed(0))
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 1e-25)
+    model.head.bias.grad = None
+    norms = probe.param_grad_norms(model)
+    assert np.isnan(norms["head.bias"])
+    for name, p in model.named_parameters():
+        if name != "head.bias":
+            assert np.isclose(norms[name], 1e-25 * p.numel() ** 0.5, rtol=1e-6), name
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_spectra_of_non_finite_weights_are_nan_without_lapack(bad):
+    cfg = rnnviz.RunConfig(cell="lstm", hidden_size=4, seq_len=5)
+    model = SequenceModel(cfg, make_task(cfg), torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        model.rnn.weight_hh_l0[5, 2] = bad  # row 5: the forget block (rows 4..7)
+    eigenvalues = probe.spectra(model)
+    assert np.isnan(eigenvalues["weight_hh_l0.forget"]).all()
+    assert np.isnan(probe.spectral_radius(eigenvalues["weight_hh_l0.forget"]))
+    for gate in ("input", "cell", "output"):  # the finite blocks keep their real eigenvalues
+        assert np.isfinite(eigenvalues[f"weight_hh_l0.{gate}"]).all()
+    assert np.isnan(probe.eigenvalues_of(torch.full((3, 3), bad))).all()
+
+
+def test_a_run_whose_weights_overflow_records_nan_spectra():
+    """spectral_radius=1e308 makes W_hh inf at init: the first record used to crash in LAPACK."""
+    cfg = rnnviz.RunConfig(cell="rnn_tanh", recurrent_init="scaled", spectral_radius=1e308, hidden_size=4,
+                           seq_len=6, steps=2, batch_size=4, probe_size=2)
+    run = rnnviz.train(cfg)
+    radius = run.records[0].spectral_radius["weight_hh_l0"]
+    assert np.isnan(radius) and np.isnan(run.records[0].eigenvalues["weight_hh_l0"]).all()
