@@ -76,7 +76,7 @@ def test_estimates_are_near_measurement():
     (wide: this machine is shared and CI runs on another CPU)."""
     words = {"text": zipf_text(20_000, 120_000, words=True), "max_vocab": 20_000}
     chars = {"text": zipf_text(MAX_CHARS, 20_000, words=False)}
-    base = RunConfig(steps=6, record_every=3, seed=0)
+    base = RunConfig(steps=5, record_every=4, seed=0)
     configs = [
         base.replace(cell="lstm", hidden_size=128, seq_len=100, batch_size=64),
         base.replace(cell="gru", hidden_size=96, seq_len=40, batch_size=64, num_layers=2),
