@@ -25,6 +25,9 @@ from rnnviz.tasks.windows import (
 DEFAULT_TEXT = files("rnnviz").joinpath("data", "default_text.txt").read_text(encoding="utf-8")
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9]")  # words (with 's, n't) and punctuation
 UNK = "<unk>"
+OTHER = "\ufffd"  # Unicode's replacement character: every character beyond the cap reads as this one
+MAX_CHARS = 256     # largest character vocabulary, OTHER included: the one-hot input stays small
+MAX_WORDS = 20_000  # largest word vocabulary, <unk> included: the output layer and logits stay small
 
 
 class TextTask(Task):
@@ -33,6 +36,7 @@ class TextTask(Task):
     kind = "classification"
     targets = "every"
     unit = "characters"
+    vocab_note: str | None = None  # in words, what the vocabulary cap changed (None: nothing)
 
     def setup(self, ids: list[int], vocab: list[str]) -> None:
         """Check the length, then set the vocabulary, sizes and baseline from the id series."""
@@ -72,8 +76,9 @@ def check_text(text: str) -> None:
 class Chars(TextTask):
     """Next character: read a text one character at a time (one-hot) and predict the next one.
 
-    The vocabulary is the sorted set of characters in the text; the last ~10% is held out for
-    validation. The baseline is the entropy of the character frequencies (a constant guess that
+    The vocabulary is the sorted set of characters in the text, at most MAX_CHARS of them: beyond
+    that, the most frequent are kept and the rest read as one "other" symbol. The last ~10% is
+    held out for validation. The baseline is the entropy of the character frequencies (a constant guess that
     knows only which letters are common, ~3 nats for English); perplexity = exp(loss) is "how
     many characters the model hesitates between". The loss falls in stages: letter frequencies,
     then pairs (after 'q' comes 'u'), then whole words. Look at the per-input view: some units
@@ -89,9 +94,25 @@ class Chars(TextTask):
         super().__init__(seq_len, **options)
         text = self.options["text"]
         check_text(text)
-        vocab = sorted(set(text))
+        counts = Counter(text)
+        if len(counts) <= MAX_CHARS:
+            vocab = sorted(counts)
+        else:  # keep the most frequent (ties by character, so the same text gives the same vocab)
+            ranked = sorted((c for c in counts if c != OTHER), key=lambda c: (-counts[c], c))
+            vocab = [*sorted(ranked[:MAX_CHARS - 1]), OTHER]
+            self.vocab_note = capped_note(counts, vocab[:-1], "characters",
+                                          "as one 'other' symbol (\ufffd)")
         index = {c: i for i, c in enumerate(vocab)}
-        self.setup([index[c] for c in text], vocab)
+        other = len(vocab) - 1
+        self.setup([index.get(c, other) for c in text], vocab)
+
+
+def capped_note(counts: Counter, kept: list[str], unit: str, read_as: str) -> str:
+    """What a capped vocabulary changed, in words a student can read."""
+    total = sum(counts.values())
+    dropped = total - sum(counts[t] for t in kept)
+    return (f"the text has {len(counts):,} distinct {unit}; the {len(kept):,} most frequent are "
+            f"kept, the rest ({dropped / total:.1%} of the text) are read {read_as}")
 
 
 def words_of(text: str) -> list[str]:
@@ -116,7 +137,7 @@ class Words(TextTask):
     input_tokens = True
     OPTIONS = {
         "text": Option(DEFAULT_TEXT, "the text to learn (the default is a short text about RNNs)"),
-        "max_vocab": Option(2000, "largest vocabulary, <unk> included", 2, 100_000),
+        "max_vocab": Option(2000, "largest vocabulary, <unk> included", 2, MAX_WORDS),
         "min_count": Option(1, "words seen fewer times become <unk>", 1, 1000),
     }
 
@@ -129,5 +150,7 @@ class Words(TextTask):
         ranked = sorted((w for w, c in counts.items() if c >= self.options["min_count"]),
                         key=lambda w: (-counts[w], w))
         vocab = [UNK, *ranked[:self.options["max_vocab"] - 1]]
+        if len(vocab) - 1 < len(counts):
+            self.vocab_note = capped_note(counts, vocab[1:], "words", f"as {UNK}")
         index = {w: i for i, w in enumerate(vocab)}
         self.setup([index.get(w, 0) for w in words], vocab)
