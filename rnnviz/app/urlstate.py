@@ -14,7 +14,7 @@ from rnnviz.app.limits import Limits, fit_limits
 from rnnviz.config import DEVICES, FIELDS, RunConfig
 from rnnviz.presets import PRESETS
 from rnnviz.scalars import parse_bool, value_text
-from rnnviz.tasks import TASKS, Option, make_task
+from rnnviz.tasks import TASKS, make_task
 
 DEFAULT = RunConfig()
 RESERVED = ("preset", "hide", "presenter")
@@ -46,16 +46,6 @@ def hideable() -> set[str]:
 
 def _first(value: str | list[str]) -> str:
     return value[-1] if isinstance(value, list) else value  # repeated: the last wins, like st.query_params
-
-
-def parse_field(name: str, text: str) -> Any:
-    """One config field from its URL text (config.FIELDS says how); ValueError says what is valid."""
-    return FIELDS[name].parse(text)
-
-
-def parse_option(opt: Option, text: str) -> Any:
-    """One task option from its URL text, typed like its default."""
-    return opt.parse(text)
 
 
 def check_range(name: str, value: Any, limits: Limits) -> Any:
@@ -135,7 +125,7 @@ def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
     for name in FIELDS:
         if name in texts:
             try:
-                value = parse_field(name, texts[name])
+                value = FIELDS[name].parse(texts[name])  # config.FIELDS says how
                 values[name] = check_range(name, value, limits)
                 if values[name] != value:
                     notices.append(f"{name}: {value} is above this server's limit; using {values[name]}")
@@ -153,7 +143,7 @@ def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
         if key in by_url:
             opt = task.OPTIONS[by_url[key]]
             try:
-                options[by_url[key]] = parse_option(opt, text)
+                options[by_url[key]] = opt.parse(text)
             except ValueError as err:
                 notices.append(f"{key}: {text!r} {err}; using the default {opt.default!r}")
         elif key in all_options:
