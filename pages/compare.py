@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz import plots
 from rnnviz.app import ui
 from rnnviz.cells import CELLS
+from rnnviz.config import CLIP_NORM_ON
 
 
 def twins() -> None:
@@ -14,8 +15,8 @@ def twins() -> None:
         return
     cfg = run.config
     left, right = st.columns(2)
-    flipped = cfg.replace(clip_norm=None if cfg.clip_norm is not None else 1.0)
-    if left.button(f"Same run, clipping {'off' if cfg.clip_norm is not None else 'on (1.0)'}",
+    flipped = cfg.replace(clip_norm=None if cfg.clip_norm is not None else CLIP_NORM_ON)
+    if left.button(f"Same run, clipping {'off' if cfg.clip_norm is not None else f'on ({CLIP_NORM_ON})'}",
                    disabled=ui.busy(), icon=":material/content_cut:", help=f"Train {run.name} again, "
                    "same config and seed, with the clipping toggle flipped; then compare the two."):
         ui.start_job(flipped, compare_with=run.name)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.app import form, ui
-from rnnviz.config import RunConfig
+from rnnviz.config import CLIP_NORM_ON, RunConfig
 from rnnviz.run import Run
 from rnnviz.tasks import TASKS
 
@@ -67,8 +67,8 @@ def show_run(run: Run) -> None:
     if run.diverged:
         st.warning(f"This run {run.status}: the gradient exploded and the loss became inf/nan (marked "
                    "on the charts). Turn gradient clipping on, or lower the learning rate, and train again.")
-        if run.config.clip_norm is None and st.button("Train again with clipping at 1.0"):
-            fixed = run.config.replace(clip_norm=1.0)
+        if run.config.clip_norm is None and st.button(f"Train again with clipping at {CLIP_NORM_ON}"):
+            fixed = run.config.replace(clip_norm=CLIP_NORM_ON)
             ui.load_config(fixed)
             ui.start_job(fixed)
             st.rerun()

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import signal
 import sys
 import textwrap
 import threading
 import time
-import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from rnnviz.cells import CELLS
-from rnnviz.config import CLIP_MODES, DEVICES, INITS, OPTIMIZERS, RunConfig
+from rnnviz.config import FIELDS, FieldSpec, RunConfig
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
 from rnnviz.runfile import load_run, save_run
@@ -24,22 +21,6 @@ from rnnviz.tasks import TASKS, Option
 from rnnviz.train import train
 
 DEFAULT_OUT = "run.npz"
-NONE_WORDS, TRUE_WORDS, FALSE_WORDS = ("none", "off"), ("true", "yes", "on", "1"), ("false", "no", "off", "0")
-FIELD_HELP = {  # fields without an entry still get an option, with a plain help text
-    "cell": "recurrent cell", "task": "sequence task (see `python -m rnnviz tasks`)",
-    "hidden_size": "hidden units per layer and direction", "num_layers": "stacked recurrent layers",
-    "bidirectional": "also read each sequence backwards", "seq_len": "time steps per sequence",
-    "batch_size": "sequences per training batch", "steps": "optimizer steps", "lr": "learning rate",
-    "momentum": "SGD / RMSprop momentum (Adam ignores it)",
-    "clip_norm": "gradient clipping threshold; 'none' turns clipping off",
-    "clip_mode": "norm: rescale the total L2 norm; value: clamp each element",
-    "recurrent_init": "initialisation of the recurrent weights W_hh",
-    "spectral_radius": "target spectral radius of W_hh for --recurrent-init scaled ('none' = 1.0)",
-    "forget_bias": "LSTM forget-gate bias at init ('none' = torch's default)",
-    "seed": "random seed: the same seed gives the same run", "device": "auto = cuda, then mps, then cpu",
-    "record_every": "look inside the model every N steps (and at the first and last)",
-    "probe_size": "sequences in the fixed probe batch the records look at",
-}
 EPILOG = f"""\
 Options not given keep the preset's value (with --preset) or RunConfig's default.
 --task-option KEY=VALUE sets one task option (repeatable); VALUE is read as the option's type,
@@ -101,38 +82,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_config_options(group: argparse._ArgumentGroup) -> None:
-    """One option per RunConfig field, typed from its annotation; task_options has --task-option."""
-    choices = {"cell": CELLS, "task": tuple(TASKS), "optimizer": OPTIMIZERS, "recurrent_init": INITS,
-               "device": DEVICES, "clip_mode": CLIP_MODES}
-    hints, defaults = typing.get_type_hints(RunConfig), RunConfig()
-    for field in dataclasses.fields(RunConfig):
-        name, flag = field.name, "--" + field.name.replace("_", "-")
-        args = typing.get_args(hints[name])
-        optional = type(None) in args
-        kind = next((a for a in args if a is not type(None)), hints[name]) if optional else hints[name]
-        if kind not in (bool, int, float, str):
+    """One option per RunConfig field, typed, bounded and explained by config.FIELDS."""
+    defaults = RunConfig()
+    for name, spec in FIELDS.items():
+        default = getattr(defaults, name)
+        help_text = f"{spec.help} (default: {'none' if default is None else default!s:.20}"
+        help_text += f"; {spec.describe()})" if spec.kind in ("int", "float", "choice") else ")"
+        flag = "--" + name.replace("_", "-")
+        if spec.kind == "bool":
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                               help=help_text)
             continue
-        default = "none" if getattr(defaults, name) is None else getattr(defaults, name)
-        help_text = f"{FIELD_HELP.get(name, name.replace('_', ' '))} (default: {default!s:.20})"
-        if name in choices:
-            help_text += f"; one of {', '.join(choices[name])}"
-        kwargs = {"action": argparse.BooleanOptionalAction} if kind is bool else {
-            "type": none_or(kind) if optional else kind, "choices": choices.get(name),
-            "metavar": {int: "N", float: "X", str: "NAME"}[kind] + ("|none" if optional else "")}
-        group.add_argument(flag, default=argparse.SUPPRESS, help=help_text, **kwargs)
+        metavar = {"int": "N", "float": "X", "choice": "NAME"}[spec.kind]
+        group.add_argument(flag, default=argparse.SUPPRESS, help=help_text, type=text_reader(spec),
+                           choices=spec.choices or None,
+                           metavar=metavar + ("|none" if spec.none_means is not None else ""))
 
 
-def none_or(kind: type) -> Any:
-    def parse(text: str) -> Any:
-        return None if text.lower() in NONE_WORDS else kind(text)
-    parse.__name__ = f"{kind.__name__} or 'none'"  # argparse's "invalid ... value" message
-    return parse
+def text_reader(spec: FieldSpec) -> Any:
+    """An argparse `type`: the field's own parsing, its message in argparse's usage error (exit 2)."""
+    def read(text: str) -> Any:
+        if spec.kind == "choice":
+            return text  # argparse's `choices` lists the valid names
+        try:
+            return spec.parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(f"{err}, got {text!r}") from None
+    return read
 
 
 def build_config(args: argparse.Namespace) -> RunConfig:
     """The preset (or the defaults), overridden by the options given, then the task options."""
     base = PRESETS[args.preset].config if args.preset else RunConfig()
-    changes = {f.name: getattr(args, f.name) for f in dataclasses.fields(RunConfig) if hasattr(args, f.name)}
+    changes = {name: getattr(args, name) for name in FIELDS if hasattr(args, name)}
     task = changes.get("task", base.task)
     options = dict(base.task_options) if task == base.task else {}  # another task: its own defaults
     for item in args.task_option:
@@ -144,26 +126,20 @@ def build_config(args: argparse.Namespace) -> RunConfig:
 
 
 def parse_option(key: str, raw: str, option: Option | None) -> Any:
-    """A task option's value from text, read as the option's type (any type for an unknown key)."""
-    kind = type(option.default) if option is not None and option.choices is None else None
-    if raw.startswith("@") and kind in (str, None):
+    """A task option's value from text, read as the option's type (the text itself for an unknown
+    key: the task then names it and lists its options); @PATH reads a text option from a file."""
+    text_option = option is None or (option.choices is None and isinstance(option.default, str))
+    if raw.startswith("@") and text_option:
         try:
             return Path(raw[1:]).expanduser().read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"task_options.{key}: cannot read {raw[1:]!r}: {exc}") from exc
-    if option is not None and (option.choices is not None or kind is str):
+    if option is None:
         return raw
-    if kind in (bool, None) and raw.lower() in TRUE_WORDS + FALSE_WORDS:
-        return raw.lower() in TRUE_WORDS
-    for number in (int, float):
-        try:
-            return number(raw)
-        except ValueError:
-            pass
-    if kind is None:
-        return raw
-    raise ValueError(f"task_options.{key}: expected {'true or false' if kind is bool else 'a number'}, "
-                     f"got {raw!r}")
+    try:
+        return option.parse(raw)
+    except ValueError as err:
+        raise ValueError(f"task_options.{key}: {err}, got {raw!r}") from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -1,18 +1,135 @@
-"""RunConfig: everything that defines one training run, validated on creation, as plain data."""
+"""RunConfig: everything that defines one training run, validated on creation, as plain data.
+
+FIELDS defines each field once (kind, choices, hard bounds, help, how text parses); RunConfig,
+the command line, links and the app's form and limits all read it. Imports point one way: the
+registries (cells, tasks) know nothing of the config; the config checks names against them."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from rnnviz.cells import CELLS
+from rnnviz.scalars import finite_number, is_none_word, parse_bool, parse_number, plain
+from rnnviz.tasks import TASKS
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 INITS = ("default", "orthogonal", "identity", "scaled")
 CLIP_MODES = ("norm", "value")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+CLIP_NORM_ON = 1.0  # the threshold clipping comes back on at (the default, and every "clipping on")
+MAX_SEED = 2**63 - 1  # an int64 (numpy, a run file); train() seeds torch with seed + 0..3 < 2**64
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One RunConfig field: what it holds, its hard bounds and help, and how text becomes a value."""
+
+    name: str
+    kind: str                              # "int", "float", "bool" or "choice"
+    help: str
+    choices: tuple[str, ...] = ()          # "choice": the valid names
+    low: float | None = None               # hard bounds, checked by RunConfig itself
+    high: float | None = None
+    low_open: bool = False                 # low itself is not allowed (lr > 0)
+    high_open: bool = False
+    none_means: str | None = None          # None is allowed, and this is what it means
+    usual: tuple[float, float] | None = None  # the range the app's widgets offer, within the bounds
+
+    def describe(self) -> str:
+        """What a valid value looks like, in words: "a number above 0 and at most 100"."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "int":
+            text = f"an integer from {_num(self.low)} to {_num(self.high)}"
+        else:
+            low = f"{'above' if self.low_open else 'at least'} {_num(self.low)}"
+            high = f"{'below' if self.high_open else 'at most'} {_num(self.high)}"
+            text = f"a number {low} and {high}"
+        return text + (f", or none ({self.none_means})" if self.none_means is not None else "")
+
+    def parse(self, text: str) -> Any:
+        """The value that `text` (from a link or the command line) means; ValueError says what is valid.
+
+        Bounds are not checked here (RunConfig does): a link's too-large value can still be clamped."""
+        if self.kind == "choice":
+            if text not in self.choices:
+                raise ValueError(f"must be one of {', '.join(self.choices)}")
+            return text
+        if self.kind == "bool":
+            return parse_bool(text)
+        if self.none_means is not None and is_none_word(text):
+            return None
+        try:
+            return parse_number(text, integer=self.kind == "int")
+        except ValueError as err:
+            extra = " or none" if self.none_means is not None and str(err) == "must be a number" else ""
+            raise ValueError(f"{err}{extra}") from None
+
+    def check(self, value: Any) -> Any:
+        """`value` as a plain Python value of this field, or a ValueError that starts with the name."""
+        value = plain(value)
+        if value is None and self.none_means is not None:
+            return None
+        if self.kind == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                raise ValueError(f"{self.name}: unknown {self.name} {value!r}; valid values are "
+                                 f"{', '.join(self.choices)}")
+            return value
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.name}: must be true or false, got {value!r}")
+            return value
+        ok = finite_number(value) and (self.kind == "float" or isinstance(value, int))
+        if ok and self.low is not None:
+            ok = value > self.low if self.low_open else value >= self.low
+        if ok and self.high is not None:
+            ok = value < self.high if self.high_open else value <= self.high
+        if not ok:
+            raise ValueError(f"{self.name}: must be {self.describe()}, got {value!r}")
+        return float(value) if self.kind == "float" else value
+
+
+def _num(x: float | None) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
+# Hard bounds: generous for a notebook or a GPU, yet each one keeps the numbers finite and the
+# sizes addressable (the server's Settings cap sizes far lower; see rnnviz.app.limits).
+FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
+    FieldSpec("cell", "choice", "recurrent cell", choices=tuple(CELLS)),
+    FieldSpec("task", "choice", "sequence task (see `python -m rnnviz tasks`)", choices=tuple(TASKS)),
+    FieldSpec("hidden_size", "int", "hidden units per layer and direction", low=1, high=4096),
+    FieldSpec("num_layers", "int", "stacked recurrent layers", low=1, high=16),
+    FieldSpec("bidirectional", "bool", "also read each sequence backwards"),
+    FieldSpec("seq_len", "int", "time steps per sequence", low=2, high=10_000),
+    FieldSpec("batch_size", "int", "sequences per training batch", low=1, high=4096),
+    FieldSpec("steps", "int", "optimizer steps", low=1, high=1_000_000),
+    FieldSpec("optimizer", "choice", "optimizer", choices=OPTIMIZERS),
+    FieldSpec("lr", "float", "learning rate", low=0, high=100, low_open=True, usual=(1e-5, 10.0)),
+    FieldSpec("momentum", "float", "SGD / RMSprop momentum (Adam ignores it)", low=0, high=1,
+              high_open=True, usual=(0.0, 0.99)),
+    FieldSpec("clip_norm", "float", "gradient clipping threshold", low=0, high=1e6, low_open=True,
+              none_means="clipping off", usual=(1e-3, 1e3)),
+    FieldSpec("clip_mode", "choice", "norm: rescale the total L2 norm; value: clamp each element",
+              choices=CLIP_MODES),
+    FieldSpec("recurrent_init", "choice", "initialisation of the recurrent weights W_hh", choices=INITS),
+    # 100^T overflows float32 within ~20 steps anyway; 1e308 made W_hh itself inf (a LAPACK crash)
+    FieldSpec("spectral_radius", "float", "target spectral radius of W_hh for recurrent_init scaled",
+              low=0, high=100, low_open=True, none_means="radius 1.0", usual=(0.05, 10.0)),
+    FieldSpec("forget_bias", "float", "LSTM forget-gate bias at init", low=-100, high=100,
+              none_means="torch's default", usual=(-10.0, 10.0)),
+    FieldSpec("seed", "int", "random seed: the same seed gives the same run", low=0, high=MAX_SEED,
+              usual=(0, 2**31 - 1)),  # a number box: any seed a person types
+    FieldSpec("device", "choice", "auto = cuda, then mps, then cpu", choices=DEVICES),
+    FieldSpec("record_every", "int", "look inside the model every N steps (and at the first and last)",
+              low=1, high=1_000_000, usual=(1, 1000)),
+    FieldSpec("probe_size", "int", "sequences in the fixed probe batch the records look at",
+              low=1, high=1024),
+)}
 
 
 @dataclass(frozen=True)
@@ -30,7 +147,7 @@ class RunConfig:
     optimizer: str = "adam"
     lr: float = 1e-3
     momentum: float = 0.9               # sgd only; adam and rmsprop use torch's defaults
-    clip_norm: float | None = 1.0       # None = clipping off (the toggle)
+    clip_norm: float | None = CLIP_NORM_ON  # None = clipping off (the toggle)
     clip_mode: str = "norm"             # "norm": rescale the total L2 norm; "value": clamp each element
     recurrent_init: str = "default"     # torch's uniform, or orthogonal, identity (IRNN), scaled
     spectral_radius: float | None = None  # target radius of W_hh for "scaled" (default 1.0 there)
@@ -42,31 +159,11 @@ class RunConfig:
     task_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _choice("cell", self.cell, CELLS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("recurrent_init", self.recurrent_init, INITS)
-        _choice("clip_mode", self.clip_mode, CLIP_MODES)
-        _choice("device", self.device, DEVICES)
-        from rnnviz.tasks import TASKS  # tasks import this module's names; import late
-
-        _choice("task", self.task, tuple(TASKS))
-        for name, low in (("hidden_size", 1), ("num_layers", 1), ("seq_len", 2), ("batch_size", 1),
-                          ("steps", 1), ("record_every", 1), ("probe_size", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"seed: must be an integer, got {self.seed!r}")
-        _positive("lr", self.lr)
-        if not finite_number(self.momentum) or not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum: must be in [0, 1), got {self.momentum!r}")
-        for name in ("clip_norm", "spectral_radius"):
-            if getattr(self, name) is not None:
-                _positive(name, getattr(self, name))
-        if self.forget_bias is not None and not finite_number(self.forget_bias):
-            raise ValueError(f"forget_bias: must be a finite number or None, got {self.forget_bias!r}")
+        for name, spec in FIELDS.items():  # also turns numpy scalars (from a run file) into Python's
+            object.__setattr__(self, name, spec.check(getattr(self, name)))
         if not isinstance(self.task_options, dict):
             raise ValueError("task_options: must be a dict of the task's knobs")
+        object.__setattr__(self, "task_options", {k: plain(v) for k, v in self.task_options.items()})
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with some fields changed (validated again)."""
@@ -88,32 +185,3 @@ class RunConfig:
         if unknown:
             raise ValueError(f"unknown RunConfig field(s): {', '.join(unknown)}")
         return cls(**data)
-
-
-def finite_number(value: Any) -> bool:
-    """A real int or float (not a bool), neither inf nor nan."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _positive(name: str, value: Any) -> None:
-    if not finite_number(value) or value <= 0:
-        raise ValueError(f"{name}: must be a positive number, got {value!r}")
-
-
-def _choice(name: str, value: Any, valid: tuple[str, ...]) -> None:
-    if value not in valid:
-        raise ValueError(f"{name}: unknown {name} {value!r}; valid values are {', '.join(valid)}")
-
-
-def record_bytes(cfg: RunConfig, gates: int) -> int:
-    """Approximate bytes one Record holds (float32 hidden, gates and cell state on the probe batch)."""
-    per_layer = cfg.probe_size * cfg.seq_len * cfg.hidden_size * (2 if cfg.bidirectional else 1)
-    arrays = 1 + gates + (1 if cfg.cell == "lstm" else 0)
-    return 4 * per_layer * arrays * cfg.num_layers
-
-
-def record_every_within(cfg: RunConfig, max_bytes: int) -> int:
-    """The smallest record_every >= cfg.record_every whose records fit in `max_bytes` in all."""
-    per_record = record_bytes(cfg, len(CELLS[cfg.cell].gates))
-    max_records = max(int(max_bytes // max(per_record, 1)) - 2, 1)  # step 0 and the last step
-    return max(cfg.record_every, math.ceil(cfg.steps / max_records))

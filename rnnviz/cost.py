@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from rnnviz.cells import GATE_ROWS
+from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.model import EMBED_SIZE
 from rnnviz.tasks import Task, make_task
@@ -86,7 +86,7 @@ class Sizes:
 
 def parameters(cfg: RunConfig, sizes: Sizes) -> int:
     """Number of trained parameters: embedding, recurrent stack, linear head."""
-    rows, D = GATE_ROWS[cfg.cell] * cfg.hidden_size, 2 if cfg.bidirectional else 1
+    rows, D = CELLS[cfg.cell].gate_rows * cfg.hidden_size, 2 if cfg.bidirectional else 1
     first = EMBED_SIZE if sizes.tokens else sizes.inputs
     count = sizes.inputs * EMBED_SIZE if sizes.tokens else 0
     for layer in range(cfg.num_layers):
@@ -97,7 +97,7 @@ def parameters(cfg: RunConfig, sizes: Sizes) -> int:
 
 def forward_flops(cfg: RunConfig, sizes: Sizes, batch: int) -> float:
     """Flops of one forward pass over `batch` sequences: matrix products plus element-wise work."""
-    H, D, G = cfg.hidden_size, 2 if cfg.bidirectional else 1, GATE_ROWS[cfg.cell]
+    H, D, G = cfg.hidden_size, 2 if cfg.bidirectional else 1, CELLS[cfg.cell].gate_rows
     first = EMBED_SIZE if sizes.tokens else sizes.inputs
     per_step = 0.0
     for layer in range(cfg.num_layers):
@@ -114,7 +114,7 @@ def record_count(cfg: RunConfig) -> int:
 
 def record_bytes(cfg: RunConfig, sizes: Sizes) -> int:
     """One Record: hidden, gates and cell state on the probe batch, spectra, gradient norms."""
-    H, D, L, G = cfg.hidden_size, 2 if cfg.bidirectional else 1, cfg.num_layers, GATE_ROWS[cfg.cell]
+    H, D, L, G = cfg.hidden_size, 2 if cfg.bidirectional else 1, cfg.num_layers, CELLS[cfg.cell].gate_rows
     arrays = 1 + (G if G > 1 else 0) + (1 if cfg.cell == "lstm" else 0)
     traced = F32 * cfg.probe_size * cfg.seq_len * H * D * L * arrays
     eigenvalues = 16 * L * D * G * H  # complex128
@@ -142,7 +142,7 @@ def memory(cfg: RunConfig, sizes: Sizes) -> dict[str, float]:
     train = (batch_in + B * T * H * F32 * (LD * SAVED[cfg.cell] + BACKWARD[cfg.cell])
              + B * out * loss_copies)
     traced = P * T * H * F32 * LD * TRACED[cfg.cell] + P * out * loss_copies
-    evaluate = val * (out * 3 + T * H * F32 * (GATE_ROWS[cfg.cell] + 2))  # no_grad forward + loss
+    evaluate = val * (out * 3 + T * H * F32 * (CELLS[cfg.cell].gate_rows + 2))  # no_grad forward + loss
     parts["training step" if train >= traced + evaluate else "look inside (record)"] = max(
         train, traced + evaluate)
     return parts
@@ -161,7 +161,7 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     step_s = step_flops / machine.flops_per_s + machine.step_overhead_s + T * LD * machine.time_step_s
     passes = 2 if sizes.every else 1  # gradient norms of the last step's loss and of the whole loss
     traced_flops = (2 + passes * 2) * forward_flops(cfg, sizes, cfg.probe_size)
-    eig_flops = 25 * LD * GATE_ROWS[cfg.cell] * cfg.hidden_size ** 3
+    eig_flops = 25 * LD * CELLS[cfg.cell].gate_rows * cfg.hidden_size ** 3
     val_flops = forward_flops(cfg, sizes, max(cfg.batch_size, 32))
     record_s = ((traced_flops + eig_flops + val_flops) / machine.flops_per_s
                 + (1 + passes) * T * LD * machine.traced_op_s)

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from rnnviz import cli
+from rnnviz.app.urlstate import parse
 from rnnviz.cells import CELLS
 from rnnviz.config import OPTIMIZERS, RunConfig
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
 from rnnviz.runfile import load_run
+from rnnviz.scalars import NONE_WORDS
 from rnnviz.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +67,16 @@ def test_options_override_a_preset():
     assert config("--clip-norm", "none").clip_norm is None
     assert config("--spectral-radius", "None").spectral_radius is None
     assert config("--bidirectional", "--no-bidirectional").bidirectional is False
-    assert config("--lr", "3e-2", "--seed", "-4").lr == 0.03
+    assert config("--lr", "3e-2", "--seed", "4").lr == 0.03
+    assert config("--seed", str(2**63 - 1)).seed == 2**63 - 1  # read exactly, not through a float
+    assert config("--steps", "1e3").steps == 1000
+
+
+@pytest.mark.parametrize("word", NONE_WORDS)
+def test_one_word_set_for_none_shared_with_links(word):
+    assert config("--clip-norm", word).clip_norm is None
+    assert config("--clip-norm", word.upper()).clip_norm is None
+    assert parse({"clip_norm": word}).config.clip_norm is None
 
 
 def test_task_options_are_read_as_their_type(tmp_path):
@@ -76,7 +87,9 @@ def test_task_options_are_read_as_their_type(tmp_path):
     text.write_text("to be or not to be, that is the question\n" * 5, encoding="utf-8")
     cfg = config("--preset", "gru_text", "--task-option", f"text=@{text}")
     assert cfg.task == "chars" and cfg.task_options["text"] == text.read_text(encoding="utf-8")
-    assert cli.parse_option("x", "true", None) is True and cli.parse_option("x", "abc", None) == "abc"
+    assert cli.parse_option("x", "true", None) == "true"  # an unknown option: the task names it
+    with pytest.raises(ValueError, match="task_options.symbols: must be a whole number, got '2.5'"):
+        cli.parse_option("symbols", "2.5", TASKS["copy"].OPTIONS["symbols"])
 
 
 def test_presets_and_tasks_are_listed(capsys):
@@ -102,6 +115,7 @@ def test_show(run_file, capsys):
     (["train", "--task", "nope"], tuple(TASKS)),
     (["train", "--optimizer", "adamw"], OPTIMIZERS),
     (["train", "--preset", "nope"], tuple(PRESETS)),
+    (["train", "--device", "tpu"], ("auto", "cpu", "cuda", "mps")),
 ])
 def test_unknown_names_list_the_valid_ones(argv, valid, capsys):
     assert cli.main(argv) == 2
@@ -119,6 +133,13 @@ def test_unknown_names_list_the_valid_ones(argv, valid, capsys):
     ["train", "--task", "chars", "--task-option", "text=@/no/such/file.txt"],
     ["train", "--out", "/no/such/folder/run.npz"],
     ["train", "--out", "."],
+    ["train", "--seed", "-4"],
+    ["train", "--seed", str(2**70)],
+    ["train", "--hidden-size", "2.5"],
+    ["train", "--hidden-size", "100000"],
+    ["train", "--lr", "inf"],
+    ["train", "--clip-norm", "0"],
+    ["train", "--cell", "rnn_tanh", "--recurrent-init", "scaled", "--spectral-radius", "1e308"],
     ["show", "/no/such/run.npz"],
     ["show", __file__],
     [],
@@ -127,6 +148,18 @@ def test_bad_input_exits_2_without_a_traceback(argv, capsys):
     assert cli.main(argv) == 2
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and ("error" in err or argv == [])
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--seed", str(2**70)], "seed: must be an integer from 0 to 9223372036854775807"),
+    (["--spectral-radius", "1e308"], "spectral_radius: must be a number above 0 and at most 100"),
+    (["--clip-norm", "abc"], "must be a number or none, got 'abc'"),
+    (["--steps", "2.5"], "must be a whole number, got '2.5'"),
+    (["--bidirectional", "yes"], "unrecognized arguments: yes"),
+])
+def test_bad_values_say_what_is_valid(argv, says, capsys):
+    assert cli.main(["train", *argv]) == 2
+    assert says in capsys.readouterr().err
 
 
 def test_ctrl_c_stops_cleanly_and_saves(tmp_path, monkeypatch, capsys):
@@ -175,3 +208,14 @@ def test_python_dash_m_rnnviz(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("finished: ") and load_run(path).steps_done == 5
+
+
+def test_a_huge_spectral_radius_exits_2_not_139(tmp_path):
+    """It made W_hh inf, and eigvals on it crashed the process (signal 11) before the bound."""
+    paths = [str(ROOT), os.environ.get("PYTHONPATH")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    done = subprocess.run([sys.executable, "-m", "rnnviz", "train", "--cell", "rnn_tanh", "--recurrent-init",
+                           "scaled", "--spectral-radius", "1e308"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "spectral_radius: must be a number above 0" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "run.npz").exists()

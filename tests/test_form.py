@@ -1,6 +1,9 @@
 """The Train form as data: which fields are drawn, values without a widget, bounds, and the config."""
 
+from pathlib import Path
+
 from rnnviz import RunConfig
+from rnnviz.app import form
 from rnnviz.app.form import (
     FORM,
     changed_options,
@@ -17,6 +20,7 @@ from rnnviz.app.form import (
     widget_state,
 )
 from rnnviz.app.limits import Limits
+from rnnviz.config import CLIP_NORM_ON, FIELDS
 from rnnviz.tasks import TASKS
 
 DRAWN = {"cell": "lstm", "recurrent_init": "default", "optimizer": "adam", "clip_on": True}
@@ -67,7 +71,7 @@ def test_widget_arguments_come_from_the_limits_and_the_machine():
 def test_widget_state_sets_everything_only_for_a_new_config():
     cfg = RunConfig(cell="gru", clip_norm=None)
     fresh = widget_state(cfg, {}, pending=False)
-    assert fresh["w.cell"] == "gru" and fresh["w.clip_on"] is False and fresh["w.clip_norm"] == 1.0
+    assert fresh["w.cell"] == "gru" and fresh["w.clip_on"] is False and fresh["w.clip_norm"] == CLIP_NORM_ON
     assert fresh["w.opt.sine.noise"] == TASKS["sine"].OPTIONS["noise"].default
     edited = {"w.cell": "lstm", "w.opt.sine.noise": 0.3}
     assert "w.cell" not in widget_state(cfg, edited, pending=False)
@@ -108,3 +112,10 @@ def test_task_options():
         TASKS["sine"].OPTIONS["noise"].default
     default = TASKS["sine"].OPTIONS["frequencies"].default
     assert changed_options("sine", {"noise": 0.2, "frequencies": default}) == {"noise": 0.2}
+
+
+def test_choices_come_from_the_config_and_the_form_reads_no_urlstate():
+    for name in ("recurrent_init", "optimizer", "clip_mode"):
+        assert FORM[name].options == FIELDS[name].choices
+    source = Path(form.__file__).read_text(encoding="utf-8")
+    assert "urlstate" not in "".join(line for line in source.splitlines() if "import" in line)

@@ -3,9 +3,10 @@
 import math
 
 from rnnviz import RunConfig
-from rnnviz.app.limits import Limits, fit_limits
+from rnnviz.app.limits import CAPS, Limits, fit_limits, record_bytes, record_every_within, server_ranges
+from rnnviz.app.settings import Settings
 from rnnviz.cells import CELLS
-from rnnviz.config import record_bytes
+from rnnviz.config import FIELDS
 
 
 def names(notices):
@@ -25,9 +26,36 @@ def test_fit_limits_bounds_the_records_of_a_run():
 
 def test_limits_from_the_environment(monkeypatch):
     monkeypatch.setenv("RNNVIZ_MAX_STEPS", "100")
+    monkeypatch.setenv("RNNVIZ_MAX_SEQ_LEN", "50")
     monkeypatch.setenv("RNNVIZ_MAX_RECORDS", "nonsense")
     limits = Limits.from_env()
-    assert limits.ranges["steps"] == (1, 100) and limits.max_records == Limits().max_records
+    assert limits.ranges["steps"] == (1, 100) and limits.ranges["seq_len"] == (2, 50)
+    assert limits.max_records == Limits().max_records
+
+
+def test_the_default_limits_are_the_default_settings():
+    settings, limits = Settings(), Limits()
+    assert limits == Limits.from_settings(settings)
+    assert (limits.max_records, limits.max_record_mb) == (settings.max_records, settings.max_run_mb)
+    for name, attribute in CAPS.items():
+        assert limits.ranges[name] == (FIELDS[name].low, getattr(settings, attribute))
+
+
+def test_server_ranges_stay_within_the_hard_bounds():
+    huge = Settings(max_hidden=10**9, max_steps=10**9, max_seq_len=10**9, max_layers=10**9)
+    for name, (low, high) in server_ranges(huge).items():
+        spec = FIELDS[name]
+        assert spec.low <= low < high <= spec.high, name
+    assert set(server_ranges(huge)) == {n for n, s in FIELDS.items() if s.kind in ("int", "float")}
+
+
+def test_record_every_within_a_memory_budget():
+    cfg = RunConfig(cell="lstm", hidden_size=64, seq_len=50, probe_size=8, steps=3000)
+    assert record_bytes(cfg, 4) == 4 * 8 * 50 * 64 * 6
+    every = record_every_within(cfg, max_bytes=20 * 2**20)
+    records = cfg.steps // every + 2
+    assert records * record_bytes(cfg, 4) <= 20 * 2**20 and every > cfg.record_every
+    assert record_every_within(cfg.replace(steps=100), 20 * 2**20) == 10  # small runs keep theirs
 
 
 def test_fitted_records_stay_within_the_memory_cap():

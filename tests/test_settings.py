@@ -7,8 +7,8 @@ import pytest
 from rnnviz.app.settings import ENV, Settings
 
 GOOD = {"max_trainers": "3", "torch_threads": "2", "abandon_s": "60", "max_runs": "4",
-        "max_session_mb": "50.5", "max_steps": "100", "max_hidden": "32", "max_records": "11",
-        "max_run_mb": "8"}
+        "max_session_mb": "50.5", "max_steps": "100", "max_hidden": "32", "max_layers": "2",
+        "max_seq_len": "100", "max_batch": "64", "max_probe": "8", "max_records": "11", "max_run_mb": "8"}
 
 
 def test_no_variables_give_the_defaults():
@@ -38,9 +38,14 @@ def test_records_need_at_least_three():
     assert Settings.from_env({"RNNVIZ_MAX_RECORDS": "3"}).max_records == 3
 
 
-def test_debug_is_any_non_empty_value():
-    assert Settings.from_env({"RNNVIZ_DEBUG": "1"}).debug and Settings.from_env({"RNNVIZ_DEBUG": "0"}).debug
-    assert not Settings.from_env({"RNNVIZ_DEBUG": ""}).debug
+@pytest.mark.parametrize("word", ["1", "true", "yes", "on", "TRUE", " On "])
+def test_debug_is_on_for_a_true_word(word):
+    assert Settings.from_env({"RNNVIZ_DEBUG": word}).debug
+
+
+@pytest.mark.parametrize("word", ["0", "false", "no", "off", "", "OFF", "maybe"])
+def test_debug_is_off_otherwise(word):
+    assert not Settings.from_env({"RNNVIZ_DEBUG": word}).debug and not Settings.from_env({}).debug
 
 
 def test_from_env_reads_the_process_environment(monkeypatch):

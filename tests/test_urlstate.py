@@ -6,6 +6,7 @@ from rnnviz import RunConfig
 from rnnviz.app.limits import Limits, fit_limits
 from rnnviz.app.urlstate import MAX_URL_TEXT, encode, link, parse
 from rnnviz.presets import PRESETS
+from rnnviz.scalars import FALSE_WORDS, NONE_WORDS, TRUE_WORDS
 
 
 def names(notices):
@@ -121,3 +122,21 @@ def test_long_texts_stay_out_of_the_link():
 def test_link():
     assert link("http://host/", {}) == "http://host/"
     assert link("http://host/", {"cell": "gru", "hide": "lr,optimizer"}) == "http://host/?cell=gru&hide=lr%2Coptimizer"
+
+
+def test_one_word_set_for_on_off_and_none():
+    for word in TRUE_WORDS:
+        assert parse({"bidirectional": word.upper()}).config.bidirectional is True
+    for word in FALSE_WORDS:
+        assert parse({"bidirectional": word, "presenter": word}).config.bidirectional is False
+    for word in NONE_WORDS:
+        state = parse({"clip_norm": word, "forget_bias": word})
+        assert state.config.clip_norm is None and state.config.forget_bias is None and state.notices == ()
+    assert "clip_norm" in names(parse({"clip_norm": "0"}).notices)  # 0 is a number, not "off"
+
+
+def test_values_beyond_the_library_bounds_never_reach_a_config():
+    state = parse({"recurrent_init": "scaled", "spectral_radius": "1e308", "seed": str(2**70)})
+    assert state.config.spectral_radius == Limits().ranges["spectral_radius"][1]
+    assert state.config.seed == Limits().ranges["seed"][1]
+    assert {"spectral_radius", "seed"} <= set(names(state.notices))

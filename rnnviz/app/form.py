@@ -11,9 +11,8 @@ from typing import Any
 
 from rnnviz.app.inputs import check_config, numeric_columns
 from rnnviz.app.limits import Limits, fit_limits
-from rnnviz.app.urlstate import CHOICES, FIELDS, INTS, option_url_name
 from rnnviz.cells import CELLS
-from rnnviz.config import RunConfig
+from rnnviz.config import CLIP_NORM_ON, FIELDS, RunConfig
 from rnnviz.tasks import TASKS, Option
 
 TASKS_WITH_DATA = ("chars", "words", "csv")  # their Task settings start open: the text or CSV is there
@@ -45,10 +44,10 @@ FORM = {f.name: f for f in (
     Field("hidden_size", "slider", "Hidden size"),
     Field("seq_len", "slider", "Sequence length"),
     Field("steps", "slider", "Training steps"),
-    Field("recurrent_init", "selectbox", "Recurrent init", CHOICES["recurrent_init"],
+    Field("recurrent_init", "selectbox", "Recurrent init", FIELDS["recurrent_init"].choices,
           kwargs={"help": "W_hh at step 0: torch's uniform, orthogonal, identity (IRNN), or scaled to a "
                           "spectral radius"}),
-    Field("optimizer", "selectbox", "Optimizer", CHOICES["optimizer"]),
+    Field("optimizer", "selectbox", "Optimizer", FIELDS["optimizer"].choices),
     Field("num_layers", "slider", "Layers"),
     Field("batch_size", "slider", "Batch size"),
     Field("lr", "number_input", "Learning rate", kwargs={"format": "%g"}),
@@ -64,7 +63,7 @@ FORM = {f.name: f for f in (
           kwargs={"help": "Rescale (norm) or clamp (value) the gradient before each step."}),
     Field("clip_norm", "number_input", "Max norm", when=_clipping, hidden_by=("clip",),
           kwargs={"format": "%g"}),
-    Field("clip_mode", "segmented_control", "Clip", CHOICES["clip_mode"], when=_clipping,
+    Field("clip_mode", "segmented_control", "Clip", FIELDS["clip_mode"].choices, when=_clipping,
           otherwise="config", hidden_by=("clip", "clip_norm"), kwargs={"required": True}),
     Field("record_every", "number_input", "Look inside every N steps"),
     Field("probe_size", "slider", "Probe sequences"),
@@ -93,14 +92,15 @@ def widget_args(f: Field, limits: Limits, devices: Collection[str]) -> tuple[Any
         return f.label, f.options
     if f.name in limits.ranges:
         low, high = limits.ranges[f.name]
-        cast = int if f.name in INTS else float
+        cast = int if FIELDS[f.name].kind == "int" else float
         return f.label, cast(low), cast(high)
     return (f.label,)
 
 
 def option_hidden(name: str, hide: Collection[str]) -> bool:
-    """A task option is hidden by its name, its URL name, or "task_options" (all of them)."""
-    return any(n in hide for n in (name, option_url_name(name), "task_options"))
+    """A task option is hidden by its name, its URL name (task.<name> where the name clashes; see
+    urlstate.option_url_name), or "task_options" (all of them)."""
+    return any(n in hide for n in (name, f"task.{name}", "task_options"))
 
 
 def uploads(task: str, hide: Collection[str]) -> list[tuple[str, str, str]]:
@@ -170,7 +170,7 @@ def widget_values(cfg: RunConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """The Train widgets' state for `cfg`, keyed "w.<field>" and "w.opt.<task>.<option>":
     (cfg's own values, every other task's option defaults)."""
     own = {f"w.{n}": getattr(cfg, n) for n in FIELDS}
-    own.update({"w.clip_on": cfg.clip_norm is not None, "w.clip_norm": cfg.clip_norm or 1.0,
+    own.update({"w.clip_on": cfg.clip_norm is not None, "w.clip_norm": cfg.clip_norm or CLIP_NORM_ON,
                 "w.spectral_radius": cfg.spectral_radius or 1.0})
     others: dict[str, Any] = {}
     for task in TASKS.values():

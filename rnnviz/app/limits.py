@@ -1,32 +1,66 @@
-"""Limits: this server's caps on one run, and fitting a config's records within them."""
+"""Limits: this server's caps on one run, made from its Settings, and fitting a run's records in them."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rnnviz.app.settings import Settings
 from rnnviz.cells import CELLS
-from rnnviz.config import RunConfig, record_bytes, record_every_within
+from rnnviz.config import FIELDS, RunConfig
+
+# field -> the Settings attribute that caps it on this server (its size costs memory and time)
+CAPS = {"hidden_size": "max_hidden", "num_layers": "max_layers", "seq_len": "max_seq_len",
+        "batch_size": "max_batch", "steps": "max_steps", "probe_size": "max_probe"}
+
+
+def server_ranges(settings: Settings) -> dict[str, tuple[float, float]]:
+    """(low, high) of every numeric field here: the field's usual range or hard bounds, capped by
+    `settings`. A link's value above it is clamped; the form's widgets offer it."""
+    ranges: dict[str, tuple[float, float]] = {}
+    for name, spec in FIELDS.items():
+        if spec.kind not in ("int", "float"):
+            continue
+        low, high = spec.usual or (spec.low, spec.high)
+        if name in CAPS:
+            high = min(high, getattr(settings, CAPS[name]))
+        ranges[name] = (low, high)
+    return ranges
 
 
 @dataclass(frozen=True)
 class Limits:
-    """This server's caps on one run, so one student cannot take the machine (env RNNVIZ_MAX_*)."""
+    """This server's caps on one run, so one student cannot take the machine (env RNNVIZ_MAX_*).
 
-    ranges: dict[str, tuple[float, float]] = field(default_factory=lambda: {
-        "hidden_size": (1, 256), "num_layers": (1, 4), "seq_len": (2, 400), "batch_size": (1, 256),
-        "steps": (1, 3000), "record_every": (1, 1000), "probe_size": (1, 32), "seed": (0, 2**31 - 1),
-        "lr": (1e-5, 10.0), "momentum": (0.0, 0.99), "clip_norm": (1e-3, 1e3),
-        "spectral_radius": (0.05, 10.0), "forget_bias": (-10.0, 10.0)})
-    max_records: int = 101       # looks inside the model per run
-    max_record_mb: float = 48.0  # recorded float32 arrays per run
+    The defaults are Settings' defaults: Settings is the one home of the server's numbers."""
+
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: server_ranges(Settings()))
+    max_records: int = field(default_factory=lambda: Settings().max_records)
+    max_record_mb: float = field(default_factory=lambda: Settings().max_run_mb)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(server_ranges(settings), settings.max_records, settings.max_run_mb)
 
     @classmethod
     def from_env(cls, settings: Settings | None = None) -> Limits:
-        settings = settings or Settings.from_env()
-        ranges = {**cls().ranges, "steps": (1, settings.max_steps), "hidden_size": (1, settings.max_hidden)}
-        return cls(ranges=ranges, max_records=settings.max_records, max_record_mb=settings.max_run_mb)
+        return cls.from_settings(settings or Settings.from_env())
+
+
+def record_bytes(cfg: RunConfig, gates: int) -> int:
+    """Approximate bytes one Record holds (float32 hidden, gates and cell state on the probe batch)."""
+    per_layer = cfg.probe_size * cfg.seq_len * cfg.hidden_size * (2 if cfg.bidirectional else 1)
+    arrays = 1 + gates + (1 if cfg.cell == "lstm" else 0)
+    return 4 * per_layer * arrays * cfg.num_layers
+
+
+def record_every_within(cfg: RunConfig, max_bytes: float) -> int:
+    """The smallest record_every >= cfg.record_every whose records fit in `max_bytes` in all."""
+    per_record = record_bytes(cfg, len(CELLS[cfg.cell].gates))
+    max_records = max(int(max_bytes // max(per_record, 1)) - 2, 1)  # step 0 and the last step
+    return max(cfg.record_every, math.ceil(cfg.steps / max_records))
 
 
 def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:

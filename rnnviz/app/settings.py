@@ -9,6 +9,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rnnviz.scalars import TRUE_WORDS
+
 # field -> (environment variable, smallest allowed value)
 ENV = {
     "max_trainers": ("RNNVIZ_MAX_TRAINERS", 1),
@@ -18,6 +20,10 @@ ENV = {
     "max_session_mb": ("RNNVIZ_MAX_SESSION_MB", 1),
     "max_steps": ("RNNVIZ_MAX_STEPS", 1),
     "max_hidden": ("RNNVIZ_MAX_HIDDEN", 1),
+    "max_layers": ("RNNVIZ_MAX_LAYERS", 1),
+    "max_seq_len": ("RNNVIZ_MAX_SEQ_LEN", 2),
+    "max_batch": ("RNNVIZ_MAX_BATCH", 1),
+    "max_probe": ("RNNVIZ_MAX_PROBE", 1),
     "max_records": ("RNNVIZ_MAX_RECORDS", 3),
     "max_run_mb": ("RNNVIZ_MAX_RUN_MB", 1),
 }
@@ -34,16 +40,22 @@ class Settings:
     max_session_mb: float = 200.0  # recorded data one session keeps, all its runs together
     max_steps: int = 3000          # training steps of one run
     max_hidden: int = 256          # hidden size of one run
+    max_layers: int = 4            # stacked layers of one run
+    max_seq_len: int = 400         # sequence length of one run
+    max_batch: int = 256           # batch size of one run
+    max_probe: int = 32            # probe sequences one record looks at
     max_records: int = 101         # looks inside the model per run (record_every is raised to fit)
     max_run_mb: float = 48.0       # recorded float32 arrays per run
-    debug: bool = False            # RNNVIZ_DEBUG set: page errors raise instead of a short message
+    debug: bool = False            # RNNVIZ_DEBUG=1/true/yes/on: page errors raise, not a short message
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         default = cls()
         values = {name: _read(env, var, getattr(default, name), low) for name, (var, low) in ENV.items()}
-        return cls(**values, debug=bool(env.get("RNNVIZ_DEBUG")))
+        # anything but a true word ("0", "off", "", a typo) leaves debug off: a safe server
+        debug = env.get("RNNVIZ_DEBUG", "").strip().lower() in TRUE_WORDS
+        return cls(**values, debug=debug)
 
 
 def _read(env: Mapping[str, str], var: str, default: int | float, low: int) -> int | float:

@@ -5,28 +5,19 @@ back to its default and adds a notice naming it; parsing never raises."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from rnnviz.app.limits import Limits, fit_limits
-from rnnviz.cells import CELLS
-from rnnviz.config import CLIP_MODES, DEVICES, INITS, OPTIMIZERS, RunConfig
+from rnnviz.config import DEVICES, FIELDS, RunConfig
 from rnnviz.presets import PRESETS
-from rnnviz.tasks import TASKS, Option, make_task
+from rnnviz.scalars import parse_bool, value_text
+from rnnviz.tasks import TASKS, make_task
 
 DEFAULT = RunConfig()
-FIELDS = tuple(f.name for f in dataclasses.fields(RunConfig) if f.name != "task_options")
-CHOICES: dict[str, tuple[str, ...]] = {"cell": CELLS, "task": tuple(TASKS), "optimizer": OPTIMIZERS,
-                                       "recurrent_init": INITS, "clip_mode": CLIP_MODES, "device": DEVICES}
-INTS = ("hidden_size", "num_layers", "seq_len", "batch_size", "steps", "seed", "record_every", "probe_size")
-FLOATS = ("lr", "momentum")
-OPTIONAL_FLOATS = ("clip_norm", "spectral_radius", "forget_bias")  # "off" / "none" = None
 RESERVED = ("preset", "hide", "presenter")
-OFF_WORDS = ("off", "none", "false", "no")
 MAX_URL_TEXT = 200      # longer string options (pasted text, CSV) stay out of the link
 MAX_PARAM_CHARS = 5000  # longer values are refused outright
 
@@ -57,56 +48,6 @@ def _first(value: str | list[str]) -> str:
     return value[-1] if isinstance(value, list) else value  # repeated: the last wins, like st.query_params
 
 
-def parse_bool(text: str) -> bool:
-    word = text.strip().lower()
-    if word in ("1", "true", "yes", "on"):
-        return True
-    if word in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("must be true or false (1/0)")
-
-
-def parse_number(text: str, integer: bool) -> float | int:
-    value = float(text.strip())
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    if integer:
-        if not value.is_integer():
-            raise ValueError("must be a whole number")
-        return int(value)
-    return value
-
-
-def parse_field(name: str, text: str) -> Any:
-    """One config field from its URL text; ValueError says what a valid value looks like."""
-    try:
-        if name in CHOICES:
-            if text not in CHOICES[name]:
-                raise ValueError(f"must be one of {', '.join(CHOICES[name])}")
-            return text
-        if name == "bidirectional":
-            return parse_bool(text)
-        if name in OPTIONAL_FLOATS:
-            return None if text.strip().lower() in OFF_WORDS else parse_number(text, False)
-        return parse_number(text, name in INTS)
-    except ValueError as err:
-        if "could not convert" in str(err):
-            raise ValueError("must be a number") from None
-        raise
-
-
-def parse_option(opt: Option, text: str) -> Any:
-    """One task option from its URL text, typed like its default."""
-    if opt.choices is not None or isinstance(opt.default, str):
-        return text
-    if isinstance(opt.default, bool):
-        return parse_bool(text)
-    try:
-        return parse_number(text, isinstance(opt.default, int))
-    except ValueError:
-        raise ValueError("must be a number") from None
-
-
 def check_range(name: str, value: Any, limits: Limits) -> Any:
     """A number within this server's range: too large is clamped (ValueError if too small)."""
     if name not in limits.ranges or value is None or isinstance(value, str | bool):
@@ -115,7 +56,7 @@ def check_range(name: str, value: Any, limits: Limits) -> Any:
     if value < low:
         raise ValueError(f"is below the smallest allowed value {low:g}")
     if value > high:
-        return int(high) if name in INTS else float(high)
+        return int(high) if FIELDS[name].kind == "int" else float(high)
     return value
 
 
@@ -184,7 +125,7 @@ def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
     for name in FIELDS:
         if name in texts:
             try:
-                value = parse_field(name, texts[name])
+                value = FIELDS[name].parse(texts[name])  # config.FIELDS says how
                 values[name] = check_range(name, value, limits)
                 if values[name] != value:
                     notices.append(f"{name}: {value} is above this server's limit; using {values[name]}")
@@ -202,7 +143,7 @@ def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
         if key in by_url:
             opt = task.OPTIONS[by_url[key]]
             try:
-                options[by_url[key]] = parse_option(opt, text)
+                options[by_url[key]] = opt.parse(text)
             except ValueError as err:
                 notices.append(f"{key}: {text!r} {err}; using the default {opt.default!r}")
         elif key in all_options:
@@ -215,14 +156,6 @@ def parse(params: Mapping[str, str | list[str]], limits: Limits | None = None,
     return UrlState(cfg, frozenset(hide), presenter, preset, tuple(notices + more))
 
 
-def format_value(value: Any) -> str:
-    if value is None:
-        return "off"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return repr(value) if isinstance(value, float) else str(value)
-
-
 def encode(cfg: RunConfig, preset: str | None = None, hide: Iterable[str] = (),
            presenter: bool = False) -> dict[str, str]:
     """RunConfig -> query parameters: only what differs from the defaults (or from `preset`).
@@ -233,7 +166,7 @@ def encode(cfg: RunConfig, preset: str | None = None, hide: Iterable[str] = (),
     for name in FIELDS:
         value = getattr(cfg, name)
         if value != getattr(base, name):
-            params[name] = format_value(value)
+            params[name] = value_text(value)
     task = TASKS.get(cfg.task)
     base_options = base.task_options if base.task == cfg.task else {}
     for key, value in cfg.task_options.items():
@@ -241,12 +174,12 @@ def encode(cfg: RunConfig, preset: str | None = None, hide: Iterable[str] = (),
         reference = base_options.get(key, opt.default if opt else None)
         if value == reference or (isinstance(value, str) and len(value) > MAX_URL_TEXT):
             continue
-        params[option_url_name(key)] = format_value(value)
+        params[option_url_name(key)] = value_text(value)
     if base.task == cfg.task:  # options the preset sets but this config dropped: back to defaults
         for key in set(base_options) - set(cfg.task_options):
             opt = task.OPTIONS.get(key) if task else None
             if opt is not None and (not isinstance(opt.default, str) or len(opt.default) <= MAX_URL_TEXT):
-                params[option_url_name(key)] = format_value(opt.default)
+                params[option_url_name(key)] = value_text(opt.default)
     if hide:
         params["hide"] = ",".join(sorted(hide))
     if presenter:

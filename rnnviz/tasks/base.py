@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnviz.config import finite_number
+from rnnviz.scalars import finite_number, parse_bool, parse_number, plain
 
 IGNORE = -100  # class target meaning "no target at this step" (cross_entropy's ignore_index)
 
@@ -23,6 +23,16 @@ class Option:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] | None = None
+
+    def parse(self, text: str) -> Any:
+        """This option's value from text (a link, the command line), typed like its default.
+
+        Bounds are the task's to check; a ValueError says what a valid value looks like."""
+        if self.choices is not None or isinstance(self.default, str):
+            return text
+        if isinstance(self.default, bool):
+            return parse_bool(text)
+        return parse_number(text, integer=isinstance(self.default, int))
 
 
 class Task:
@@ -50,10 +60,12 @@ class Task:
         if unknown:
             raise ValueError(f"task_options: unknown option(s) {', '.join(unknown)} for task "
                              f"{self.name!r}; valid options are {', '.join(self.OPTIONS) or 'none'}")
+        seq_len = plain(seq_len)
         if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
             raise ValueError(f"seq_len: must be an integer >= 1, got {seq_len!r}")
         self.seq_len = seq_len
-        self.options = {k: options.get(k, opt.default) for k, opt in self.OPTIONS.items()}
+        # numpy scalars (a run file's) as Python values, so the checks below and JSON take them
+        self.options = {k: plain(options.get(k, opt.default)) for k, opt in self.OPTIONS.items()}
         for key, opt in self.OPTIONS.items():
             check_option(key, self.options[key], opt)
             if isinstance(opt.default, int) and not isinstance(opt.default, bool):
