@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from rnnviz import lessons
 from rnnviz.config import FIELDS, FieldSpec, RunConfig
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
@@ -35,6 +36,12 @@ example: python -m rnnviz train --cell lstm --task adding --steps 300 --out run.
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input, 130 stopped by Ctrl-C)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["lessons"]:  # its own parser (rnnviz.lessons), so `lessons --help` is its help
+        try:
+            return lessons.main(argv[1:])
+        except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+            return exc.code if isinstance(exc.code, int) else 2
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -78,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     sh = commands.add_parser("show", help="print the summary of a run file")
     sh.add_argument("path", type=Path, help="a run file written by `train` or the app")
     sh.set_defaults(handler=cmd_show)
+    commands.add_parser("lessons", help="train presets on several seeds and check their lessons' claims "
+                        "(see `lessons --help`)")
     return parser
 
 

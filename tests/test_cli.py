@@ -219,3 +219,10 @@ def test_a_huge_spectral_radius_exits_2_not_139(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "spectral_radius: must be a number above 0" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "run.npz").exists()
+
+
+def test_lessons_command_checks_a_preset_and_says_so(capsys):
+    assert cli.main(["lessons", "--preset", "first_lesson", "--seeds", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "first_lesson" in out
+    assert cli.main(["lessons", "--preset", "no_such_preset"]) == 2
