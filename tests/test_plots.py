@@ -97,8 +97,9 @@ def test_loss_figure_marks_divergence_for_the_diverged_run_only(runs):
 
 
 def test_loss_figure_draws_non_finite_losses_as_gaps_with_a_mark(runs):
-    run = dataclasses.replace(runs["lstm"], rows=[dict(r) for r in runs["lstm"].rows])
-    run.rows[5]["loss"], run.rows[6]["loss"] = float("inf"), float("nan")
+    rows = list(runs["lstm"].rows)
+    rows[5]["loss"], rows[6]["loss"] = float("inf"), float("nan")
+    run = dataclasses.replace(runs["lstm"], rows=rows)
     fig = plots.loss_figure(run)
     assert np.isnan(trace(fig, "loss").y[5:7]).all()
     assert list(trace(fig, "nonfinite").x) == [5, 6]
