@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rnnviz.config import RunConfig
+from rnnviz.history import HISTORY_COLUMNS, StepLog
 
-HISTORY_COLUMNS = ("step", "loss", "grad_norm", "grad_norm_clipped", "clipped")
+__all__ = ["HISTORY_COLUMNS", "Record", "Run", "StepLog"]
 
 
 @dataclass
@@ -42,7 +43,8 @@ class Run:
 
     config: RunConfig
     records: list[Record] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)  # one dict per optimizer step
+    rows: StepLog = field(default_factory=StepLog)  # one entry per optimizer step; a list of dicts is
+    #                                                 accepted and stored by column
     baseline_loss: float = float("nan")
     status: str = "running"                 # "running", "finished", "stopped", "diverged at step k"
     device: str = "cpu"
@@ -53,12 +55,20 @@ class Run:
     elapsed_s: float = 0.0
     name: str = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.rows, StepLog):
+            self.rows = StepLog(self.rows)
+
     @property
     def history(self) -> pd.DataFrame:
-        """One row per optimizer step: step, loss, grad_norm, grad_norm_clipped, clipped, metrics."""
-        columns = list(HISTORY_COLUMNS) + list(self.metric_names)
-        frame = pd.DataFrame(self.rows, columns=columns)
-        return frame.astype({"step": "int64", "clipped": "bool"})
+        """One row per optimizer step: step, loss, grad_norm, grad_norm_clipped, clipped, metrics.
+
+        Built once per new step and shared by every reader until the next: copy it to modify it."""
+        return self.rows.frame(HISTORY_COLUMNS + tuple(self.metric_names))
+
+    def snapshot(self) -> Run:
+        """A copy safe to read while a trainer thread keeps appending steps and records to this one."""
+        return dataclasses.replace(self, rows=self.rows.copy(), records=list(self.records))
 
     @property
     def grad_by_time(self) -> np.ndarray:

@@ -11,22 +11,25 @@ import io
 import json
 import math
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from rnnviz import runschema as schema
 from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
-from rnnviz.run import HISTORY_COLUMNS, Record, Run
+from rnnviz.npzread import BoundedNpz, FileLimits
+from rnnviz.run import HISTORY_COLUMNS, Record, Run, StepLog
 
 FORMAT, VERSION = "rnnviz-run", 1
 META = "rnnviz.json"
 FLOAT_DICTS = ("param_grad_norm", "param_grad_norm_clipped", "spectral_radius")
-STATUS = re.compile(r"running|finished|stopped|diverged at step \d+")
+DEFAULT_LIMITS = FileLimits()
 PathOrFile = str | os.PathLike | IO[bytes]
+
+__all__ = ["DEFAULT_LIMITS", "FileLimits", "load_run", "run_from_bytes", "run_to_bytes", "save_run"]
 
 
 def save_run(run: Run, path: PathOrFile) -> None:
@@ -46,12 +49,13 @@ def save_run(run: Run, path: PathOrFile) -> None:
         raise
 
 
-def load_run(path: PathOrFile) -> Run:
-    """Read a run file. Anything that is not a valid rnnviz run file raises a ValueError."""
+def load_run(path: PathOrFile, limits: FileLimits = DEFAULT_LIMITS) -> Run:
+    """Read a run file. Anything that is not a valid rnnviz run file within `limits` raises a
+    ValueError, found from the zip directory and array headers before anything large is read."""
     if isinstance(path, str | os.PathLike):
         with open(path, "rb") as file:  # a missing file stays an OSError
-            return _load(file)
-    return _load(path)
+            return _load(file, limits)
+    return _load(path, limits)
 
 
 def run_to_bytes(run: Run) -> bytes:
@@ -60,16 +64,15 @@ def run_to_bytes(run: Run) -> bytes:
     return buffer.getvalue()
 
 
-def run_from_bytes(data: bytes) -> Run:
-    return load_run(io.BytesIO(data))
+def run_from_bytes(data: bytes, limits: FileLimits = DEFAULT_LIMITS) -> Run:
+    return load_run(io.BytesIO(data), limits)
 
 
 def _arrays(run: Run) -> dict[str, np.ndarray]:
     """Everything as named arrays; the JSON entry describes how to put them back together."""
     columns = list(HISTORY_COLUMNS) + list(run.metric_names)
     dtypes = {"step": np.int64, "clipped": np.bool_}
-    arrays = {f"history/{c}": np.array([row.get(c, math.nan) for row in run.rows],
-                                       dtype=dtypes.get(c, np.float64)) for c in columns}
+    arrays = {f"history/{c}": run.rows.column(c).astype(dtypes.get(c, np.float64)) for c in columns}
     if run.probe_inputs is not None:
         arrays["probe_inputs"] = np.asarray(run.probe_inputs)
     records = []
@@ -112,82 +115,108 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to a run file")
 
 
-def _load(file: IO[bytes]) -> Run:
-    if not file.seekable():
-        file = io.BytesIO(file.read())
-    start = file.tell()
+def _load(file: IO[bytes], limits: FileLimits) -> Run:
+    if not file.seekable() or file.tell() != 0:  # zipfile and the checks below seek from 0
+        data = file.read(limits.max_bytes + limits.max_directory_bytes + 1)
+        if len(data) > limits.max_bytes + limits.max_directory_bytes:
+            raise ValueError("not an rnnviz run file: larger than any run file within the limits")
+        file = io.BytesIO(data)
     head = file.read(4)
-    file.seek(start)
+    file.seek(0)
     if head != b"PK\x03\x04":  # every .npz is a zip archive
         raise ValueError(f"not an rnnviz run file: {'not an .npz archive' if head else 'the file is empty'}")
     try:
-        with np.load(file, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except Exception as exc:  # zip, zlib, EOF, pickle, header errors: all mean "not ours"
+        archive = BoundedNpz(file, limits)
+    except Exception as exc:  # zip, zlib, EOF, struct, bounds: all mean "not ours"
         raise ValueError(f"not an rnnviz run file: {exc or type(exc).__name__}") from exc
-    if META not in arrays:
+    if META not in archive:
         raise ValueError(f"not an rnnviz run file: an .npz without the {META!r} entry")
     try:
-        return _build(_meta(arrays.pop(META)), arrays)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        message = f"missing entry {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise ValueError(f"not an rnnviz run file: {message}") from exc
+        return _build(_meta(archive), archive)
+    except KeyError as exc:
+        raise ValueError(f"not an rnnviz run file: missing entry {exc}") from exc
+    except Exception as exc:  # ValueError from the checks; zlib or CRC errors from a damaged entry
+        raise ValueError(f"not an rnnviz run file: {exc or type(exc).__name__}") from exc
+    finally:
+        archive.close()
 
 
-def _meta(entry: np.ndarray) -> dict[str, Any]:
-    try:
-        meta = json.loads(_check(entry, META, "u", shape=None).tobytes().decode("utf-8"))
-    except ValueError as exc:  # bad UTF-8 or JSON
-        raise ValueError(f"{META}: not JSON ({exc})") from exc
+def _meta(archive: BoundedNpz) -> dict[str, Any]:
+    entry = archive.read(META, _checker(META, "u", None), max_bytes=archive.limits.max_json_bytes)
+    meta = schema.load_json(entry.tobytes(), META)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"format is not {FORMAT!r}")
     if meta.get("version") != VERSION:
-        raise ValueError(f"{FORMAT} version {meta.get('version')!r} (this rnnviz reads version {VERSION})")
+        raise ValueError(f"{FORMAT} version {str(meta.get('version'))[:20]!r} (this rnnviz reads "
+                         f"version {VERSION})")
     return meta
 
 
-def _build(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Run:
-    cfg = RunConfig.from_dict(_typed(meta["config"], dict, "config"))
+def _checker(where: str, kinds: str, shape: tuple[int, ...] | None, max_len: int | None = None):
+    """A check of an entry's header: dtype kind, and its shape (None: any 1-D, up to max_len)."""
+    def check(found: tuple[int, ...], dtype: np.dtype) -> None:
+        if dtype.kind not in kinds:
+            raise ValueError(f"{where}: dtype {dtype} is not allowed here")
+        if shape is None and len(found) != 1 or shape is not None and found != tuple(shape):
+            raise ValueError(f"{where}: shape {found} does not match the config (expected {shape or '1-D'})")
+        if max_len is not None and found[0] > max_len:
+            raise ValueError(f"{where}: {found[0]} values; at most {max_len}")
+    return check
+
+
+def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
+    limits = archive.limits
+    config = schema.typed(meta["config"], dict, "config")
+    schema.task_options(config.get("task_options", {}))
+    cfg = RunConfig.from_dict(config)
     P, T, L = cfg.probe_size, cfg.seq_len, cfg.num_layers
     state = (P, T, cfg.hidden_size * (2 if cfg.bidirectional else 1))  # (P, T, H*D)
 
-    def get(key: str, kinds: str = "f", shape: tuple[int, ...] | None = state) -> np.ndarray:
-        return _check(arrays[key], key, kinds, shape)
+    def get(key: str, kinds: str = "f", shape: tuple[int, ...] | None = state,
+            max_len: int | None = None) -> np.ndarray:
+        return archive.read(key, _checker(key, kinds, shape, max_len))
 
-    metric_names = _strings(meta["metric_names"], "metric_names")
+    metric_names = schema.metric_names(meta["metric_names"])
     columns = list(HISTORY_COLUMNS) + metric_names
-    if _strings(meta["history"]["columns"], "history.columns") != columns or len(set(columns)) < len(columns):
-        raise ValueError("history.columns: must be the history columns then metric_names, no repeats")
-    kinds, types = {"step": "iu", "clipped": "b"}, {"step": int, "clipped": bool}
-    history = {c: get(f"history/{c}", kinds.get(c, "f"), None) for c in columns}
-    if len({v.shape for v in history.values()}) > 1:
-        raise ValueError("history: every column must have one value per step")
-    values = [[types.get(c, float)(v) for v in history[c].tolist()] for c in columns]
-    rows = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    if schema.strings(meta["history"]["columns"], "history.columns") != columns:
+        raise ValueError("history.columns: must be the history columns then metric_names")
+    kinds = {"step": "iu", "clipped": "b"}
+    rows = StepLog.from_columns({c: get(f"history/{c}", kinds.get(c, "f"), None, limits.max_steps)
+                                 for c in columns})
+    steps = rows.column("step")
+    if len(steps) and (steps[0] < 0 or (np.diff(steps) <= 0).any()):
+        raise ValueError("history/step: steps must be >= 0 and increasing")
 
-    probe_inputs = arrays.get("probe_inputs")  # (P, T) token ids or (P, T, I) floats
-    if probe_inputs is not None:
-        get("probe_inputs", "iu" if probe_inputs.ndim == 2 else "f", probe_inputs.shape)
-        if probe_inputs.shape[:2] != (P, T) or probe_inputs.ndim not in (2, 3):
-            raise ValueError(f"probe_inputs: shape {probe_inputs.shape} is not (probe_size, seq_len[, I])")
+    probe_inputs = None  # (P, T) token ids or (P, T, I) floats
+    if "probe_inputs" in archive:
+        shape, _ = archive.header("probe_inputs")
+        if shape[:2] != (P, T) or len(shape) not in (2, 3):
+            raise ValueError(f"probe_inputs: shape {shape} is not (probe_size, seq_len[, I])")
+        probe_inputs = get("probe_inputs", "iu" if len(shape) == 2 else "f", shape)
     probe_tokens = meta["probe_tokens"]
     if probe_tokens is not None:
-        seqs = [_strings(seq, "probe_tokens") for seq in _typed(probe_tokens, list, "probe_tokens")]
+        seqs = [schema.strings(seq, "probe_tokens", schema.MAX_TOKEN)
+                for seq in schema.typed(probe_tokens, list, "probe_tokens")]
         if len(seqs) != P or any(len(seq) != T for seq in seqs):
             raise ValueError("probe_tokens: must be probe_size lists of seq_len strings")
 
     records, gate_names = [], list(CELLS[cfg.cell].gates)
-    for i, rec in enumerate(_typed(meta["records"], list, "records")):
+    for i, rec in enumerate(_records(meta["records"], limits)):
         pre = f"records/{i}/"
-        _typed(rec, dict, pre)
-        if [_strings(g, f"{pre}gates") for g in _typed(rec["gates"], list, pre)] != [gate_names] * L:
+        schema.typed(rec, dict, pre)
+        layers = schema.typed(rec["gates"], list, pre)
+        if [schema.strings(g, f"{pre}gates") for g in layers] != [gate_names] * L:
             raise ValueError(f"{pre}gates: expected {gate_names} for each of {L} layer(s)")
-        step = _typed(rec["step"], int, f"{pre}step")
-        if step < 0:
-            raise ValueError(f"{pre}step: must be >= 0")
-        has_total = _typed(rec["has_total"], bool, f"{pre}has_total")
+        step = schema.step(rec["step"], f"{pre}step", limits.max_steps)
+        if records and step <= records[-1].step:
+            raise ValueError(f"{pre}step: records must be in increasing step order")
+        has_total = schema.typed(rec["has_total"], bool, f"{pre}has_total")
         dicts = {name: dict(zip(keys, get(pre + name, "f", (len(keys),)).tolist(), strict=True))
-                 for name in FLOAT_DICTS for keys in [_strings(rec[name], pre + name)]}
+                 for name in FLOAT_DICTS
+                 for keys in [schema.names(rec[name], schema.PARAMETER, pre + name, schema.MAX_KEYS)]}
+        eigen_keys = schema.names(rec["eigenvalues"], schema.PARAMETER, pre + "eigenvalues", schema.MAX_KEYS)
+        val_metrics = schema.typed(rec["val_metrics"], dict, pre + "val_metrics")
+        schema.names(list(val_metrics), schema.METRIC, pre + "val_metrics", schema.MAX_METRICS)
         records.append(Record(
             step=step,
             hidden=[get(f"{pre}hidden/{n}") for n in range(L)],
@@ -195,50 +224,26 @@ def _build(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Run:
             cell_state=[get(f"{pre}cell_state/{n}") for n in range(L if cfg.cell == "lstm" else 0)],
             grad_by_time=get(pre + "grad_by_time", "f", (L, T)),
             grad_by_time_total=get(pre + "grad_by_time_total", "f", (L, T)) if has_total else None,
-            eigenvalues={k: get(f"{pre}eigenvalues/{k}", "cf", (cfg.hidden_size,))
-                         for k in _strings(rec["eigenvalues"], pre + "eigenvalues")},
-            probe_loss=_float(rec["probe_loss"], f"{pre}probe_loss"),
-            val_loss=_float(rec["val_loss"], f"{pre}val_loss"),
-            val_metrics={_typed(k, str, pre): _float(v, f"{pre}val_metrics")
-                         for k, v in _typed(rec["val_metrics"], dict, pre).items()},
+            eigenvalues={k: get(f"{pre}eigenvalues/{k}", "cf", (cfg.hidden_size,)) for k in eigen_keys},
+            probe_loss=schema.number(rec["probe_loss"], f"{pre}probe_loss"),
+            val_loss=schema.number(rec["val_loss"], f"{pre}val_loss"),
+            val_metrics={k: schema.number(v, f"{pre}val_metrics.{k}") for k, v in val_metrics.items()},
             **dicts))
 
-    status = _typed(meta["status"], str, "status")
-    if not STATUS.fullmatch(status):
-        raise ValueError(f"status: {status!r} is not running, finished, stopped or 'diverged at step k'")
-    elapsed = _float(meta["elapsed_s"], "elapsed_s")
-    if not elapsed >= 0:
-        raise ValueError("elapsed_s: must be a number >= 0")
-    return Run(config=cfg, records=records, rows=rows, status=status, elapsed_s=elapsed,
-               baseline_loss=_float(meta["baseline_loss"], "baseline_loss"),
-               device=_typed(meta["device"], str, "device"),
-               task_kind=_typed(meta["task_kind"], str, "task_kind"), metric_names=tuple(metric_names),
-               probe_tokens=probe_tokens, probe_inputs=probe_inputs, name=_typed(meta["name"], str, "name"))
+    elapsed = schema.number(meta["elapsed_s"], "elapsed_s")
+    if not 0 <= elapsed < math.inf:
+        raise ValueError("elapsed_s: must be a finite number >= 0")
+    return Run(config=cfg, records=records, rows=rows, elapsed_s=elapsed,
+               status=schema.status(meta["status"], limits.max_steps),
+               baseline_loss=schema.number(meta["baseline_loss"], "baseline_loss"),
+               device=schema.matching(meta["device"], schema.DEVICE, "device"),
+               task_kind=schema.matching(meta["task_kind"], schema.TASK_KIND, "task_kind"),
+               metric_names=tuple(metric_names), probe_tokens=probe_tokens, probe_inputs=probe_inputs,
+               name=schema.run_name(meta["name"]))
 
 
-def _check(a: np.ndarray, where: str, kinds: str, shape: tuple[int, ...] | None) -> np.ndarray:
-    if a.dtype.kind not in kinds:
-        raise ValueError(f"{where}: dtype {a.dtype} is not allowed here")
-    if shape is None and a.ndim != 1 or shape is not None and a.shape != tuple(shape):
-        raise ValueError(f"{where}: shape {a.shape} does not match the config (expected {shape or '1-D'})")
-    return a
-
-
-def _typed(value: Any, kind: type, where: str) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ValueError(f"{where}: expected {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{where}: expected a list of strings")
-    return value
-
-
-def _float(value: Any, where: str) -> float:
-    if value in ("inf", "-inf", "nan"):
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
-    return float(value)
+def _records(value: Any, limits: FileLimits) -> list[Any]:
+    records = schema.typed(value, list, "records")
+    if len(records) > limits.max_records:
+        raise ValueError(f"records: {len(records)} records; at most {limits.max_records}")
+    return records

@@ -5,7 +5,6 @@ caller: an exception inside becomes `job.error`."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -131,7 +130,7 @@ class TrainingJob:
         run = self.run
         if run is None:
             return None
-        return dataclasses.replace(run, rows=list(run.rows), records=list(run.records))
+        return run.snapshot()
 
     def _watched(self, run: Run | None = None) -> None:
         if run is not None:

@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 
 from rnnviz import analysis
 from rnnviz.cells import CELLS
-from rnnviz.plots.hidden import TIME_AXIS, pick_sequence, symmetric_range, unit_heatmap
-from rnnviz.plots.style import DIVERGING, GATE_COLORS, SEQUENTIAL, finish, new_figure, note
+from rnnviz.plots.hidden import pick_sequence, symmetric_range, unit_heatmap
+from rnnviz.plots.style import DIVERGING, GATE_COLORS, SEQUENTIAL, TIME_AXIS, finish, new_figure, note
 from rnnviz.run import Run
 
 GATE_HINTS = {

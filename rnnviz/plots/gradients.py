@@ -13,6 +13,7 @@ from rnnviz.plots.style import (
     MIN_FONT,
     REFERENCE,
     SEQUENTIAL,
+    TIME_AXIS,
     as_runs,
     color,
     finish,
@@ -24,7 +25,6 @@ from rnnviz.run import Record, Run
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross")  # past 8 colours, a new symbol
-TIME_AXIS = "time step t (position in the input sequence)"
 GRAD_AXIS = "‖∂L_T/∂h_t‖ (log scale)"
 
 

@@ -14,6 +14,7 @@ from rnnviz.plots.style import (
     MIN_FONT,
     REFERENCE,
     SEQUENTIAL,
+    TIME_AXIS,
     axis_labels,
     finish,
     new_figure,
@@ -21,7 +22,6 @@ from rnnviz.plots.style import (
 )
 from rnnviz.run import Run
 
-TIME_AXIS = "time step t (position in the input sequence)"
 MAX_TICKS = 24  # at most this many character tick labels: they must stay readable in half-width charts
 
 

@@ -20,6 +20,7 @@ GATE_COLORS = {"input": "#0072B2", "forget": "#E69F00", "cell": "#009E73", "outp
 REFERENCE = "#555555"  # baselines, unit circles, thresholds
 DIVERGING = "RdBu_r"  # blue < 0 < red, centred with zmid=0
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
+TIME_AXIS = "time step t (position in the input sequence)"  # x axis of every view along a sequence
 MIN_FONT = 14
 HINT_WIDTH = 100  # characters per subtitle line
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+from collections.abc import Sequence
 from importlib.resources import files
 
 import numpy as np
@@ -37,7 +39,8 @@ class CsvForecast(Task):
     OPTIONS = {
         "csv": Option(DEFAULT_CSV, "the CSV text, one row per time step (default: invented daily weather)"),
         "target": Option("", "the numeric column to forecast (empty: the first numeric column)"),
-        "features": Option("", "comma-separated other numeric columns used as inputs too"),
+        "features": Option("", "comma-separated other numeric columns used as inputs too (a name "
+                               "holding a comma in double quotes)"),
         "mode": Option("every", "'last': predict the value after the window; 'every': the next value "
                                 "at every step", choices=("last", "every")),
     }
@@ -47,36 +50,39 @@ class CsvForecast(Task):
         frame = read_csv(self.options["csv"])
         numeric = [c for c in frame.columns if is_numeric_dtype(frame[c]) and not is_bool_dtype(frame[c])]
         if not numeric:
-            raise ValueError(f"task_options.csv: no numeric column; found columns "
-                             f"{', '.join(map(str, frame.columns))}")
+            raise ValueError(f"task_options.csv: no numeric column; found columns {listing(frame.columns)}")
         target = self.options["target"].strip() or numeric[0]
         if target not in numeric:
             raise ValueError(f"task_options.target: {target!r} is not a numeric column; "
-                             f"numeric columns are {', '.join(numeric)}")
-        features = [f.strip() for f in self.options["features"].split(",") if f.strip()]
+                             f"numeric columns are {listing(numeric)}")
+        features = parse_features(self.options["features"])
         for feature in features:
             if feature == target or feature not in numeric or features.count(feature) > 1:
                 why = ("is the target" if feature == target else "is listed twice"
                        if feature in numeric else "is not a numeric column")
                 raise ValueError(f"task_options.features: {feature!r} {why}; other numeric columns are "
-                                 f"{', '.join(c for c in numeric if c != target) or 'none'}")
+                                 f"{listing([c for c in numeric if c != target]) or 'none'}")
         self.columns = [target, *features]  # input features, in order; the target is feature 0
         values = frame[self.columns].to_numpy(dtype=np.float64)  # (N, F)
         for j, column in enumerate(self.columns):
             bad = np.flatnonzero(~np.isfinite(values[:, j]))
             if len(bad):
                 rows = ", ".join(str(r + 2) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
-                raise ValueError(f"task_options.csv: column {column!r} has {len(bad)} missing or "
-                                 f"non-numeric value(s) (CSV lines {rows}); fill or drop those rows")
+                raise ValueError(f"task_options.csv: column {column!r} has {len(bad)} missing, "
+                                 f"non-numeric or infinite value(s) (CSV lines {rows}); fill or drop "
+                                 "those rows")
         n, T = len(values), seq_len
         if n < min_length(T):
             raise ValueError(f"task_options.csv: the CSV has {n} rows; it needs at least {min_length(T)} "
                              f"for seq_len={T} (seq_len + 2 to train on and seq_len + 1 held out): "
                              f"give more rows or a smaller seq_len")
         cut = split_point(n, T)
-        self.mean, self.std = values[:cut].mean(0), values[:cut].std(0)
-        self.std[self.std == 0] = 1.0  # a constant column stays 0 after centring
-        self.values = torch.tensor((values - self.mean) / self.std, dtype=torch.float32)  # (N, F)
+        standardised, self.mean, self.std = standardise(values, cut)
+        for j, column in enumerate(self.columns):
+            if not np.isfinite(standardised[:, j].astype(np.float32)).all():
+                raise ValueError(f"task_options.csv: column {column!r} cannot be standardised: some "
+                                 "values lie too many standard deviations from the training rows' mean")
+        self.values = torch.tensor(standardised, dtype=torch.float32)  # (N, F)
         self.targets = self.options["mode"]
         self.input_size = len(self.columns)
         train = self.values[:cut, 0].double().numpy()
@@ -92,8 +98,45 @@ class CsvForecast(Task):
         return x, (target[:, -1] if self.targets == "last" else target)     # (B, 1) or (B, T, 1)
 
     def unscale(self, y: Tensor) -> Tensor:
-        """Standardised target values back in the CSV's units."""
-        return y * float(self.std[0]) + float(self.mean[0])
+        """Standardised target values back in the CSV's units (float64: 1e200 is inf in float32)."""
+        return y.double() * float(self.std[0]) + float(self.mean[0])
+
+
+def standardise(values: np.ndarray, cut: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values - mean) / std per column, mean and std of the first `cut` rows; also (mean, std).
+
+    Each column is divided by its largest magnitude first: squaring 1e200 overflows to inf (every
+    input became 0) and 1e308 - (-1e308) is inf (NaN inputs). A column constant over the first
+    `cut` rows is only centred and divided by that magnitude (1 for a column of zeros)."""
+    scale = np.abs(values).max(0)  # (F,) any magnitude works; this one keeps every value in [-1, 1]
+    scale[scale == 0] = 1.0
+    scaled = values / scale
+    mean, std = scaled[:cut].mean(0), scaled[:cut].std(0)
+    std[std == 0] = 1.0
+    return (scaled - mean) / std, mean * scale, std * scale
+
+
+def parse_features(text: str) -> list[str]:
+    """The column names in the features option: comma-separated, CSV quoting for a name with a comma."""
+    if "\n" in text or "\r" in text:
+        raise ValueError("task_options.features: one line of column names, separated by commas")
+    try:
+        names = next(csv.reader([text], skipinitialspace=True), [])
+    except csv.Error as err:
+        raise ValueError(f"task_options.features: {err}") from None
+    return [name.strip() for name in names if name.strip()]
+
+
+def features_text(names: Sequence[str]) -> str:
+    """The features option for these column names (the inverse of parse_features)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([str(n) for n in names])
+    return buffer.getvalue()
+
+
+def listing(names: Sequence[object]) -> str:
+    """Column names for a message, as they would be typed in the features option."""
+    return ", ".join(features_text([n]) for n in names)
 
 
 def read_csv(text: str) -> pd.DataFrame:
@@ -106,4 +149,10 @@ def read_csv(text: str) -> pd.DataFrame:
         raise ValueError(f"task_options.csv: could not parse the CSV ({err})") from None
     if frame.empty:
         raise ValueError("task_options.csv: the CSV has a header but no rows")
+    names = [str(c).strip() for c in frame.columns]  # "date, temp" names its column "temp"
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"task_options.csv: column name {repeated[0]!r} appears twice (after removing "
+                         "spaces around names)")
+    frame.columns = names
     return frame
