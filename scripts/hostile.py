@@ -54,7 +54,7 @@ CATALOGUE: tuple[Input, ...] = (
           "link", lambda d, s: crafted.cost_query(), then="train", page="train", expensive=True),
     Input("d", "link: chars task with 5,000 distinct characters; Train",
           "link", lambda d, s: crafted.vocab_query(), then="train", page="train", expensive=True),
-    Input("e", "run file: zip bomb, unused entry of 4.8 GiB zeros (4.9 MB)",
+    Input("e", "run file: zip bomb, unused entry of 4.6 GiB zeros (4.8 MB)",
           "upload", lambda d, s: crafted.zip_bomb(d)),
     Input("f", "run file: a (268, 1000, 1000) hidden array (1 MB); Hidden states",
           "upload", lambda d, s: crafted.huge_hidden(d), then="Hidden states"),

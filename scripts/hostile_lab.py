@@ -15,8 +15,12 @@ from pathlib import Path
 from scripts import harness
 
 UPLOADER = ".st-key-w-compare_files input[type='file']"  # Compare's "Add run files"
+H1 = "[data-testid='stHeading'], h1"  # a page has drawn its title
+# The store's answer to an upload ("Opened …" or "… is not a run file"), or the page's catch-all.
+OPENED = "[data-testid='stAlertContentSuccess'], [data-testid='stAlertContentError']"
 ALERTS = {kind: f"[data-testid='stAlertContent{kind.capitalize()}']"
           for kind in ("error", "warning", "info", "success")}
+TRAINED = re.compile(r"(finished|stopped) after \d+ steps|diverged at step")  # a job's closing message
 GENERIC = re.compile(r"^(Something went wrong|Could not draw)")  # the app's catch-all: a page crashed
 # A notice that a config was refused, shrunk or capped (the wording is the fixers' to choose).
 NOTICE = re.compile(r"limit|lower|raised|reduc|shrunk|smaller|too (large|big|long|many|slow|costly|much)|"
@@ -72,6 +76,7 @@ class Result:
     job: str = ""                   # "", "no job", "done", "stopped", "stop failed", "timeout"
     stop_s: float | None = None     # seconds from pressing Stop to the job ending
     notes: list[str] = field(default_factory=list)
+    timed_out: bool = False         # the page never settled within the input's time
 
     def texts(self, *kinds: str) -> list[str]:
         return [t for k, t in self.alerts if k in kinds]
@@ -79,7 +84,8 @@ class Result:
     @property
     def notices(self) -> list[str]:
         """Errors, warnings and infos that say something was refused, shrunk or capped."""
-        return [t for t in self.texts("error", "warning", "info") if NOTICE.search(t)]
+        said = self.texts("error", "warning", "info")
+        return [t for t in said if NOTICE.search(t) and not TRAINED.search(t)]
 
 
 class Lab:
@@ -143,15 +149,16 @@ class Lab:
             pass
 
     # --- pages --------------------------------------------------------------------------------------
-    def settle(self, page, deadline: float, first_ms: float = 400) -> str:
-        """Wait for the page's script run to finish: 'idle', 'died', 'exceeded' or 'timeout'."""
+    def settle(self, page, deadline: float, first_ms: float = 400, need: str | None = None) -> str:
+        """Wait for the page's script run to finish (and `need` to be drawn, after a page load):
+        'idle', 'died', 'exceeded' or 'timeout'."""
         page.wait_for_timeout(first_ms)  # an action starts its rerun a moment later
         while time.monotonic() < deadline:
             if self.exceeded:
                 return "exceeded"
             if not self.alive():
                 return "died"
-            if page.query_selector(harness.IDLE):
+            if page.query_selector(harness.IDLE) and (need is None or page.query_selector(need)):
                 return "idle"
             page.wait_for_timeout(250)
         return "timeout"
@@ -257,15 +264,15 @@ class Lab:
         try:
             if upload is not None:
                 page.goto(self.server.url + "compare")
-                state = self.settle(page, deadline)
+                state = self.settle(page, deadline, need=UPLOADER)
                 if state == "idle":
                     files = ({"name": upload_name, "mimeType": "application/octet-stream",
                               "buffer": upload.read_bytes()} if upload_name else upload)
                     page.locator(UPLOADER).set_input_files(files)
-                    state = self.settle(page, deadline, first_ms=1500)
+                    state = self.settle(page, deadline, first_ms=1000, need=OPENED)
             else:
                 page.goto(f"{self.server.url}{page_path}?{query}")
-                state = self.settle(page, deadline)
+                state = self.settle(page, deadline, need=harness.TRAIN if page_path == "train" else H1)
             self.gather(page, result)
             if state == "idle" and then:
                 state = self.act(page, then, deadline, train_s, result)
@@ -284,9 +291,10 @@ class Lab:
             code = self.server.proc.returncode
             result.died = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
         result.peak_mb = self.server.peak_rss_mb() if self.alive() else self.max_rss
-        if state == "timeout":
-            result.notes.append(f"the page had not settled after {limit_s:g} s")
-        result.student = self.student_check()
+        if state == "timeout" and result.job not in ("stopped", "stop failed", "timeout"):
+            result.timed_out = True
+            result.notes.append(f"the page had not answered after {limit_s:g} s")
+        result.student = self.student_check()[:40]
         result.outcome = outcome(result, self.ceiling_mb)
         if result.died or result.exceeded:
             result.notes.append(f"server log: {self.server.log_path}")
@@ -325,9 +333,10 @@ def outcome(r: Result, ceiling_mb: float) -> str:
     if r.job in ("stop failed", "timeout"):
         why = "Stop did not act in 15 s" if r.job == "stop failed" else "no Stop button"
         return f"still training at the time limit; {why}"
-    if r.job == "done":
-        said = r.texts("success") + warnings
-        return f"trained: {first(said)}" + (f"; notice: {first(r.notices)}" if r.notices else "")
+    if trained := [t for t in r.texts("success", "warning", "info") if TRAINED.search(t)]:
+        return f"trained: {first(trained)}" + (f"; notice: {first(r.notices)}" if r.notices else "")
+    if r.timed_out:
+        return "no answer within the time limit (still working)"
     if len(warnings) > 3:
         return f"accepted with {len(warnings)} warning boxes"
     if r.notices:
