@@ -25,6 +25,7 @@ GENERIC = re.compile(r"^(Something went wrong|Could not draw)")  # the app's cat
 # A notice that a config was refused, shrunk or capped (the wording is the fixers' to choose).
 NOTICE = re.compile(r"limit|lower|raised|reduc|shrunk|smaller|too (large|big|long|many|slow|costly|much)|"
                     r"refus|exceed|at most|memory|estimat|instead|capped|cap of|fit", re.I)
+NOT_A_NOTICE = re.compile(r"This session keeps at most")  # the store dropping old runs
 LINKS_JS = """port => [...document.querySelectorAll('a, img, image, iframe, source')]
   .map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('xlink:href') || '')
   .filter(u => u.includes(':' + port))"""
@@ -85,7 +86,7 @@ class Result:
     def notices(self) -> list[str]:
         """Errors, warnings and infos that say something was refused, shrunk or capped."""
         said = self.texts("error", "warning", "info")
-        return [t for t in said if NOTICE.search(t) and not TRAINED.search(t)]
+        return [t for t in said if NOTICE.search(t) and not TRAINED.search(t) and not NOT_A_NOTICE.search(t)]
 
 
 class Lab:
@@ -147,6 +148,14 @@ class Lab:
             Path(f"/proc/{self.server.proc.pid}/clear_refs").write_text("5")
         except OSError:
             pass
+
+    def _hwm(self) -> float:
+        """The server's VmHWM since the reset; 0 once it is gone (a zombie has none)."""
+        try:
+            hwm = self.server.peak_rss_mb()
+        except OSError:
+            return 0.0
+        return hwm if hwm == hwm else 0.0
 
     # --- pages --------------------------------------------------------------------------------------
     def settle(self, page, deadline: float, first_ms: float = 400, need: str | None = None) -> str:
@@ -290,7 +299,7 @@ class Lab:
         if not self.alive() and not self.exceeded:
             code = self.server.proc.returncode
             result.died = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
-        result.peak_mb = self.server.peak_rss_mb() if self.alive() else self.max_rss
+        result.peak_mb = max(self._hwm(), self.max_rss)
         if state == "timeout" and result.job not in ("stopped", "stop failed", "timeout"):
             result.timed_out = True
             result.notes.append(f"the page had not answered after {limit_s:g} s")
@@ -298,8 +307,9 @@ class Lab:
         result.outcome = outcome(result, self.ceiling_mb)
         if result.died or result.exceeded:
             result.notes.append(f"server log: {self.server.log_path}")
-        if self.alive() and (result.job == "stop failed" or self.server.rss_mb() > self.fresh_mb + 800):
-            result.notes.append("server restarted: a job it could not stop, or memory it kept")
+        busy = result.job == "stop failed" or result.timed_out  # still at work on this input
+        if self.alive() and (busy or self.server.rss_mb() > self.fresh_mb + 800):
+            result.notes.append("server restarted: still busy with this input, or holding its memory")
             self.restart()
         return result
 
