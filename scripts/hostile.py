@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts import crafted  # noqa: E402
-from scripts.hostile_lab import Lab, Result  # noqa: E402
+from scripts.hostile_lab import GENERIC, TRAINED, Lab, Result  # noqa: E402
 
 WORK = Path(tempfile.gettempdir()) / "rnnviz-hostile"  # crafted files; the zip bomb is cached here
 
@@ -86,9 +86,51 @@ def deliver(lab: Lab, inp: Input, limit_s: float, train_s: float | None = None) 
     WORK.mkdir(exist_ok=True)
     built = inp.build(WORK, lab.sink.url)
     name = inp.upload_name(lab.sink.url) if inp.upload_name else None
-    return lab.trial(inp.key, inp.what, built if inp.kind == "upload" else None,
-                     built if inp.kind == "link" else None, inp.page, inp.then, name,
-                     limit_s=limit_s, train_s=limit_s if train_s is None else train_s)
+    result = lab.trial(inp.key, inp.what, built if inp.kind == "upload" else None,
+                       built if inp.kind == "link" else None, inp.page, inp.then, name,
+                       limit_s=limit_s, train_s=limit_s if train_s is None else train_s)
+    result.outcome = outcome(result, lab.ceiling_mb)
+    return result
+
+
+def outcome(r: Result, ceiling_mb: float) -> str:
+    """One line: the worst thing that happened, else what the app said."""
+
+    def first(texts: list[str]) -> str:
+        return texts[0].replace("\n", " ")[:60] if texts else ""
+
+    if r.exceeded:
+        return f"exceeded {ceiling_mb:g} MB: server killed"
+    if r.died:
+        return f"server died ({r.died})"
+    if r.injected:
+        fetched = [i.split()[1] for i in r.injected if i.startswith("fetched")]
+        if fetched:
+            return f"injection fetched: {' '.join(fetched)}"[:73]
+        return f"injection rendered: {' '.join(i.split()[1] for i in r.injected)}"[:73]
+    if r.traceback:
+        return f"traceback shown: {first(r.traceback)}"
+    errors = r.texts("error")
+    if generic := [t for t in errors if GENERIC.match(t)]:
+        return f"page failed: {first(generic)}"
+    if errors:
+        return f"refused: {first(errors)}"
+    warnings = r.texts("warning")
+    if r.job == "stopped":
+        return f"still training at the time limit; Stop acted in {r.stop_s:.1f} s" + (
+            f"; notice: {first(r.notices)}" if r.notices else "; no notice")
+    if r.job in ("stop failed", "timeout"):
+        why = "Stop did not act in 15 s" if r.job == "stop failed" else "no Stop button"
+        return f"still training at the time limit; {why}"
+    if trained := [t for t in r.texts("success", "warning", "info") if TRAINED.search(t)]:
+        return f"trained: {first(trained)}" + (f"; notice: {first(r.notices)}" if r.notices else "")
+    if r.timed_out:
+        return "no answer within the time limit (still working)"
+    if len(warnings) > 3:
+        return f"accepted with {len(warnings)} warning boxes"
+    if r.notices:
+        return f"accepted with a notice: {first(r.notices)}"
+    return f"accepted: {first(r.texts('success', 'warning', 'info')) or 'no message'}"
 
 
 def table(results: list[Result], ceiling_mb: float) -> str:

@@ -304,7 +304,6 @@ class Lab:
             result.timed_out = True
             result.notes.append(f"the page had not answered after {limit_s:g} s")
         result.student = self.student_check()[:40]
-        result.outcome = outcome(result, self.ceiling_mb)
         if result.died or result.exceeded:
             result.notes.append(f"server log: {self.server.log_path}")
         busy = result.job == "stop failed" or result.timed_out  # still at work on this input
@@ -313,42 +312,3 @@ class Lab:
             self.restart()
         return result
 
-
-def outcome(r: Result, ceiling_mb: float) -> str:
-    """One line: the worst thing that happened, else what the app said."""
-
-    def first(texts: list[str]) -> str:
-        return texts[0].replace("\n", " ")[:60] if texts else ""
-
-    if r.exceeded:
-        return f"exceeded {ceiling_mb:g} MB: server killed"
-    if r.died:
-        return f"server died ({r.died})"
-    if r.injected:
-        fetched = [i.split()[1] for i in r.injected if i.startswith("fetched")]
-        if fetched:
-            return f"injection fetched: {' '.join(fetched)}"[:73]
-        return f"injection rendered: {' '.join(i.split()[1] for i in r.injected)}"[:73]
-    if r.traceback:
-        return f"traceback shown: {first(r.traceback)}"
-    errors = r.texts("error")
-    if generic := [t for t in errors if GENERIC.match(t)]:
-        return f"page failed: {first(generic)}"
-    if errors:
-        return f"refused: {first(errors)}"
-    warnings = r.texts("warning")
-    if r.job == "stopped":
-        return f"still training at the time limit; Stop acted in {r.stop_s:.1f} s" + (
-            f"; notice: {first(r.notices)}" if r.notices else "; no notice")
-    if r.job in ("stop failed", "timeout"):
-        why = "Stop did not act in 15 s" if r.job == "stop failed" else "no Stop button"
-        return f"still training at the time limit; {why}"
-    if trained := [t for t in r.texts("success", "warning", "info") if TRAINED.search(t)]:
-        return f"trained: {first(trained)}" + (f"; notice: {first(r.notices)}" if r.notices else "")
-    if r.timed_out:
-        return "no answer within the time limit (still working)"
-    if len(warnings) > 3:
-        return f"accepted with {len(warnings)} warning boxes"
-    if r.notices:
-        return f"accepted with a notice: {first(r.notices)}"
-    return f"accepted: {first(r.texts('success', 'warning', 'info')) or 'no message'}"
