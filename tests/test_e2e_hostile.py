@@ -18,6 +18,7 @@ from scripts.hostile_lab import GENERIC, TRAINED, Lab, Result
 pytestmark = pytest.mark.browser
 BOUND_MB = 2500     # peak RSS of the whole server during one input
 CEILING_MB = 3000   # the watchdog kills the server above this (the input has failed by then)
+LIMIT_S = 30        # seconds per input
 STOP_S = 5          # Stop acts within a second; a loaded CI machine gets some slack
 # The inputs that are quick to refuse once fixed; the costly ones only train a few seconds here.
 KEYS = ("a", "b", "c", "d", "e", "f", "g", "h", "i1", "i2", "j1", "j2", "k", "l3")
@@ -42,6 +43,8 @@ def failures(key: str, r: Result) -> list[str]:
         wrong.append(f"the server died ({r.died})")
     if r.student != "ok":
         wrong.append(f"a second student's tab: {r.student}")
+    if r.timed_out:
+        wrong.append(f"no answer within {LIMIT_S} s (the server was still at work on it)")
     if r.traceback:
         wrong.append(f"a traceback on the page: {r.traceback[0][:200]}")
     if generic := [t for t in r.texts("error") if GENERIC.match(t)]:
@@ -73,7 +76,7 @@ def failures(key: str, r: Result) -> list[str]:
 def test_the_server_survives(lab, key):
     inp = BY_KEY[key]
     # Costly configs: long enough to see a notice and a first step, then Stop.
-    r = deliver(lab, inp, limit_s=30, train_s=4 if inp.expensive else 25)
+    r = deliver(lab, inp, limit_s=LIMIT_S, train_s=4 if inp.expensive else 25)
     RESULTS[key] = r
     wrong = failures(key, r)
     log = f"\n--- server log ---\n{lab.server.log_tail(2000)}" if r.died or r.exceeded else ""
