@@ -5,18 +5,20 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.app import ui
+from rnnviz.app.escape import md
 from rnnviz.app.how_to_read import CELL_NAMES
+from rnnviz.app.sidebar import open_run_files
 
 
 def twins() -> None:
-    run = ui.ss.store.current_run()
+    run = ui.session().store.current_run()
     if run is None:
         return
     cfg = run.config
     left, right = st.columns(2)
     flipped = cfg.replace(clip_norm=None if cfg.clip_norm is not None else 1.0)
     if left.button(f"Same run, clipping {'off' if cfg.clip_norm is not None else 'on (1.0)'}",
-                   disabled=ui.busy(), icon=":material/content_cut:", help=f"Train {run.name} again, "
+                   disabled=ui.busy(), icon=":material/content_cut:", help=f"Train {md(run.name)} again, "
                    "same config and seed, with the clipping toggle flipped; then compare the two."):
         ui.start_job(flipped, compare_with=run.name)
         st.rerun()
@@ -24,20 +26,22 @@ def twins() -> None:
     cell = right.selectbox("Another cell", others, format_func=CELL_NAMES.get, key="w.other_cell",
                            label_visibility="collapsed")
     if right.button(f"Same task, {CELL_NAMES[cell]}", disabled=ui.busy(), icon=":material/swap_horiz:",
-                    help=f"Train {run.name} again with another cell (same seed), then compare."):
+                    help=f"Train {md(run.name)} again with another cell (same seed), then compare."):
         ui.start_job(cfg.replace(cell=cell), compare_with=run.name)
         st.rerun()
-    st.caption(f"Both buttons start from the current run, {run.name}.")
+    st.caption(f"Both buttons start from the current run, {md(run.name)}.")
 
 
 def body() -> None:
-    store = ui.ss.store
-    ui.open_run_files(st.file_uploader("Add run files (.npz)", type=["npz"], accept_multiple_files=True,
+    session = ui.session()
+    store = session.store
+    open_run_files(session, st.file_uploader("Add run files (.npz)", type=["npz"], accept_multiple_files=True,
                                        key="w.compare_files"))
     twins()
     names = store.names()
-    picked = ui.ss.pop("compare_pick", None) or ui.ss.get("w.compare") or names[:2]
-    ui.ss["w.compare"] = [n for n in picked if n in names]
+    picked = session.compare_pick or st.session_state.get("w.compare") or names[:2]
+    session.compare_pick = []
+    st.session_state["w.compare"] = [n for n in picked if n in names]
     chosen = st.multiselect("Runs to compare", names, key="w.compare")
     runs = [store.runs[n] for n in chosen]
     if len(runs) < 2:
@@ -50,7 +54,7 @@ def body() -> None:
             ui.plot(plots.grad_by_time_figure, runs)
         else:
             ui.plot(plots.val_figure, runs)
-    ui.how_to_read(runs[0].config.cell if runs else ui.ss.cfg.cell, "compare")
+    ui.how_to_read(runs[0].config.cell if runs else session.cfg.cell, "compare")
 
 
 ui.frame("Compare", body)

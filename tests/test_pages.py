@@ -1,15 +1,17 @@
 """Every page under AppTest: loads, trains (background job polled to the end), shows its views,
 and turns every bad input into a message — never an exception."""
 
+import re
 import time
 from pathlib import Path
+
+from contextlib import ExitStack
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import TASKS, RunConfig, train
-from rnnviz.app import job as jobmod
-from rnnviz.app.slots import TrainerSlots
+from rnnviz.app import live
 from rnnviz.runfile import run_to_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -20,6 +22,15 @@ TINY = {"w.hidden_size": 6, "w.seq_len": 12, "w.steps": 6, "w.batch_size": 4}
 @pytest.fixture(autouse=True)
 def debug(monkeypatch):
     monkeypatch.setenv("RNNVIZ_DEBUG", "1")  # let page errors raise, so at.exception sees them
+
+
+def plain(markdown: str) -> str:
+    """What a Markdown text reads as once its backslash escapes are rendered."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def session(at: AppTest):
+    return at.session_state["session"]
 
 
 def ok(at: AppTest) -> AppTest:
@@ -54,9 +65,9 @@ def setup(at: AppTest, values: dict) -> AppTest:
 def finish_job(at: AppTest, timeout: float = 60) -> AppTest:
     """Poll like the page does until the background job has been collected."""
     deadline = time.monotonic() + timeout
-    while at.session_state["job"] is not None:
+    while session(at).job is not None:
         assert time.monotonic() < deadline, "training did not finish in time"
-        at.session_state["job"].wait(0.2)
+        session(at).job.wait(0.2)
         ok(at.run())
     return at
 
@@ -69,7 +80,7 @@ def train_here(at: AppTest, values: dict | None = None) -> AppTest:
 
 
 def current(at: AppTest):
-    return at.session_state["store"].current_run()
+    return session(at).store.current_run()
 
 
 @pytest.mark.parametrize("page", ["app.py", *PAGES])
@@ -125,15 +136,17 @@ def test_the_clipping_toggle_changes_the_applied_norm(clip):
         assert (history.grad_norm_clipped == history.grad_norm).all() and not history.clipped.any()
 
 
-def test_controls_are_disabled_and_the_queue_is_shown_while_waiting(monkeypatch):
-    slots = TrainerSlots(1)
-    monkeypatch.setattr(jobmod, "_slots", slots)
+def test_controls_are_disabled_and_the_queue_is_shown_while_waiting():
+    slots = live.trainer_slots()  # the process's trainers, shared with every session
     at = setup(open_app("pages/train.py"), TINY)
-    with slots.hold():  # another student's run holds the only trainer
+    with ExitStack() as others:
+        for _ in range(slots.capacity):  # other students' runs hold every trainer
+            others.enter_context(slots.hold(estimate=lambda: 42.0))
         ok(at.button(key="train").click().run())
         time.sleep(0.5)
         ok(at.run())
-        assert any("waiting for a free trainer" in i.value.lower() for i in at.info)
+        queued = [i.value for i in at.info if "waiting for a free trainer" in i.value.lower()]
+        assert queued and "expected wait about 42 s" in queued[0]
         assert widget(at, "w.hidden_size").disabled and at.button(key="train").disabled
         assert at.button(key="stop")
     finish_job(at)
@@ -151,7 +164,7 @@ def test_stop_keeps_the_run_so_far():
 
 
 def current_job_steps(at):
-    job = at.session_state["job"]
+    job = session(at).job
     return job.run.steps_done if job and job.run else 0
 
 
@@ -188,9 +201,9 @@ def test_presenter_mode_hides_controls_and_shows_one_view():
 
 def test_nonsense_url_parameters_are_named_and_ignored():
     at = open_app("app.py", {"cell": "banana", "lr": "-1", "hidden_size": "abc", "zzz": "1"})
-    warnings = " ".join(w.value for w in at.warning)
+    assert len(at.warning) == 1  # one notice, listing each
     for name in ("cell", "lr", "hidden_size", "zzz"):
-        assert f"— {name}:" in warnings
+        assert f"- {name}:" in plain(at.warning[0].value)
     assert at.query_params == {}  # the link now says what is really used
     ok(at.switch_page("pages/train.py").run())
     assert widget(at, "w.cell").value == "lstm" and widget(at, "w.hidden_size").value == 64
@@ -199,7 +212,7 @@ def test_nonsense_url_parameters_are_named_and_ignored():
 def test_too_short_text_is_an_error_and_blocks_training():
     at = setup(open_app("pages/train.py"), {"w.task": "chars"})
     setup(at, {"w.opt.chars.text": "abc"})
-    assert any("task_options.text" in e.value for e in at.error)
+    assert any("task_options.text" in plain(e.value) for e in at.error)
     assert at.button(key="train").disabled
     setup(at, {"w.opt.chars.text": ""})
     assert any("empty" in e.value for e in at.error)
@@ -219,7 +232,7 @@ def test_bad_uploads_are_errors_and_keep_the_previous_data(task, name, data, say
     [u for u in at.file_uploader if u.key == f"w.opt.{task}.{option}.upload"][0].set_value(
         (name, data, "text/plain"))
     ok(at.run())
-    assert any(says in e.value and name in e.value for e in at.error), [e.value for e in at.error]
+    assert any(says in plain(e.value) and name in plain(e.value) for e in at.error), [e.value for e in at.error]
     assert at.session_state[f"w.opt.{task}.{option}"] == before and not at.button(key="train").disabled
 
 
@@ -240,7 +253,7 @@ def test_run_files_open_and_corrupt_ones_are_errors():
     at = open_app("pages/gradients.py")
     upload = [u for u in at.file_uploader if u.key == "w.runfile"][0]
     ok(upload.set_value(("broken.npz", b"not a zip file", "application/octet-stream")).run())
-    assert any("broken.npz" in e.value for e in at.error) and len(at.session_state["store"]) == 0
+    assert any("broken.npz" in plain(e.value) for e in at.error) and len(session(at).store) == 0
     run = train(RunConfig(hidden_size=4, seq_len=10, steps=4, record_every=2))
     upload = [u for u in at.file_uploader if u.key == "w.runfile"][0]
     ok(upload.set_value(("good.npz", run_to_bytes(run), "application/octet-stream")).run())
@@ -257,7 +270,7 @@ def test_the_device_is_shown(monkeypatch):
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=0: "Fake GPU")
     ok(at.run())
     assert any("GPU (Fake GPU)" in m.value for m in at.markdown)
-    ok(at.switch_page("pages/train.py").run())
+    at = open_app("pages/train.py")  # a session learns the machine's devices when it starts
     assert "cuda" in widget(at, "w.device").options
 
 
@@ -266,6 +279,6 @@ def test_a_session_keeps_a_bounded_number_of_runs(monkeypatch):
     at = open_app("pages/train.py")
     for seed in range(3):
         train_here(at, {"w.seed": seed})
-    store = at.session_state["store"]
+    store = session(at).store
     assert len(store) == 2 and store.names()[0].endswith("#3")
-    assert any("at most 2 runs" in i.value and "#1" in i.value for i in at.info)
+    assert any("at most 2 runs" in plain(i.value) and "#1" in plain(i.value) for i in at.info)
