@@ -282,3 +282,85 @@ def test_a_session_keeps_a_bounded_number_of_runs(monkeypatch):
     store = session(at).store
     assert len(store) == 2 and store.names()[0].endswith("#3")
     assert any("at most 2 runs" in plain(i.value) and "#1" in plain(i.value) for i in at.info)
+
+
+def test_a_fitted_value_reaches_the_widget_and_the_link_alike():
+    # fit_limits raises record_every: the widget, the session's config and the URL must agree
+    at = setup(open_app("pages/train.py"), {"w.steps": 3000, "w.record_every": 1})
+    shown = widget(at, "w.record_every").value
+    assert shown > 1 and session(at).cfg.record_every == shown
+    assert at.query_params["record_every"] == str(shown) and at.query_params["steps"] == "3000"
+    assert any("record_every: raised to" in plain(i.value) for i in at.info)
+    ok(at.run())  # and it stays so, with the notice told once
+    assert widget(at, "w.record_every").value == shown == session(at).cfg.record_every
+    assert not any("record_every" in plain(i.value) for i in at.info)
+
+
+def uploaded(at: AppTest, name: str, run) -> AppTest:
+    upload = [u for u in at.file_uploader if u.key == "w.runfile"][0]
+    return ok(upload.set_value((name, run_to_bytes(run), "application/octet-stream")).run())
+
+
+def big_run(**changes):
+    """A real run whose config is above this server's limits (hidden 512): as an uploaded file."""
+    return train(RunConfig(cell="rnn_tanh", hidden_size=512, seq_len=4, batch_size=1, steps=2,
+                           record_every=1, probe_size=1, **changes))
+
+
+def test_a_run_file_above_the_limits_is_fitted_on_every_retrain():
+    at = uploaded(open_app("pages/gates.py"), "big.npz", big_run())
+    ok(at.button(key="switch.lstm").click().run())  # Gates: train the same with an LSTM
+    job = session(at).job
+    assert job.config.cell == "lstm" and job.config.hidden_size == 256
+    assert any("hidden_size: 512" in plain(i.value) for i in at.info)
+    finish_job(at)
+    ok(at.switch_page("pages/train.py").run())  # no StreamlitValueAboveMaxError: 512 > 256
+    assert widget(at, "w.hidden_size").value == 256 and at.button(key="train")
+    uploaded(at, "big2.npz", big_run(clip_norm=None))
+    ok(at.switch_page("pages/compare.py").run())
+    flip = [b for b in at.button if b.label.startswith("Same run, clipping")][0]
+    ok(flip.click().run())
+    assert session(at).job.config.hidden_size == 256 and session(at).job.config.clip_norm == 1.0
+    finish_job(at)
+    ok(at.switch_page("pages/train.py").run())
+
+
+CRAFTED = ["[Session expired - log in again](http://x)", "![](http://127.0.0.1:9/x.png)",
+           "<img src=http://127.0.0.1:9/y.png>", "http://127.0.0.1:9/z"]
+
+
+def inert(markdown: str) -> bool:
+    """No link, image, HTML or autolink can form: every bracket, colon and angle is escaped."""
+    return not re.search(r"(?<!\\)[\[\]()!<>:]", markdown)
+
+
+def test_crafted_link_parameters_are_echoed_as_plain_text():
+    query = {text: text for text in CRAFTED} | {"cell": CRAFTED[0], "hidden_size": CRAFTED[1]}
+    at = open_app("app.py", query)
+    [warning] = at.warning
+    items = warning.value.split("\n")[1:]
+    assert items and all(inert(item[2:]) for item in items), items
+    assert "Session expired - log in again" in plain(warning.value)
+
+
+def test_many_unknown_link_keys_give_one_notice_listing_a_few():
+    at = open_app("app.py", {f"junk{i}": "1" for i in range(300)})
+    assert len(at.warning) == 1
+    text = plain(at.warning[0].value)
+    assert "junk0" in text and "junk299" not in text and "and 295 more" in text
+
+
+def test_text_from_a_run_file_is_escaped_in_markdown_and_charts():
+    run = train(RunConfig(task="chars", hidden_size=4, seq_len=8, batch_size=2, steps=3, record_every=1))
+    run.device = CRAFTED[0]
+    metric = run.metric_names[0]
+    crafted = '<a href="http://x">m</a>'
+    run.metric_names = (crafted,)
+    for row in run.rows:
+        row[crafted] = row.pop(metric)
+    at = uploaded(open_app("pages/train.py"), CRAFTED[1] + ".npz", run)
+    status = [m.value for m in at.markdown if "steps in" in m.value]
+    assert status and "Session expired" in plain(status[0]) and "](http" not in status[0]
+    assert at.success and not any("](http" in m.value for m in [*at.success, *at.markdown])
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert titles and not any('<a href' in spec for spec in titles) and any("&lt;a href" in s for s in titles)

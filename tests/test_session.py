@@ -90,3 +90,5 @@ def test_the_form_config_is_fitted_and_loaded_back_to_the_widgets(record_every):
     values = session.widget_values({})
     assert values["w.record_every"] == fitted.record_every and not session.widgets_stale
     assert not session.take_form(fitted, [])  # drawn again: nothing to change
+    assert session.take_form(fitted, notices)  # the student types the small value again
+    assert not session.take_form(fitted, notices)  # refitted twice in a row: no loop

@@ -65,6 +65,7 @@ class Session:
     widgets_stale: bool = True                  # the widgets take cfg's values on their next draw
     link_notices: list[str] = field(default_factory=list)  # what the link got wrong: one summary
     _fit_notices: list[str] = field(default_factory=list, repr=False)
+    _refitted: RunConfig | None = field(default=None, repr=False)  # the form's last refit
 
     @classmethod
     def from_link(cls, params: Mapping[str, Any], limits: Limits, devices: tuple[str, ...],
@@ -102,16 +103,15 @@ class Session:
         return values
 
     def take_form(self, cfg: RunConfig, notices: list[str]) -> bool:
-        """Widgets -> config: keep the form's config. If fitting it changed what the widgets show,
-        it is loaded back (the notices told once); True then: draw the widgets again."""
-        if not notices:
-            self.cfg = cfg
-            return False
-        changed = cfg != self.cfg
-        self.cfg, self.widgets_stale = cfg, changed
-        if changed:
+        """Widgets -> config: keep the form's (fitted) config. If fitting changed what the widgets
+        show, they take it back (the notices told once) and this returns True: draw them again.
+        Not twice in a row for the same config, so a fit that is not idempotent cannot loop."""
+        refit = bool(notices) and cfg != self._refitted
+        self.cfg, self._refitted = cfg, cfg if refit else None
+        if refit:
+            self.widgets_stale = True
             self.flash += [("info", n) for n in notices]
-        return changed
+        return refit
 
     def start(self, cfg: RunConfig, slots: TrainerSlots, label: str = "", compare_with: str | None = None,
               load: bool = False, alive: Callable[[], bool] | None = None) -> TrainingJob | None:

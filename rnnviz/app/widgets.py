@@ -93,6 +93,6 @@ def config_form(session: Session) -> RunConfig | None:
         return None
     if session.take_form(cfg, notes):
         st.rerun()  # fitting changed a value: the widgets show the config that trains
-    for note in notes:  # fitting gives the same again (not idempotent): say so every draw
+    for note in notes:  # refitted twice in a row (fit is not idempotent): say so here
         st.info(md(note))
     return cfg
