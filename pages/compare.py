@@ -5,19 +5,21 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.app import ui
+from rnnviz.app.escape import md
+from rnnviz.app.sidebar import open_run_files
 from rnnviz.cells import CELLS
 from rnnviz.config import CLIP_NORM_ON
 
 
 def twins() -> None:
-    run = ui.ss.store.current_run()
+    run = ui.session().store.current_run()
     if run is None:
         return
     cfg = run.config
     left, right = st.columns(2)
     flipped = cfg.replace(clip_norm=None if cfg.clip_norm is not None else CLIP_NORM_ON)
     if left.button(f"Same run, clipping {'off' if cfg.clip_norm is not None else f'on ({CLIP_NORM_ON})'}",
-                   disabled=ui.busy(), icon=":material/content_cut:", help=f"Train {run.name} again, "
+                   disabled=ui.busy(), icon=":material/content_cut:", help=f"Train {md(run.name)} again, "
                    "same config and seed, with the clipping toggle flipped; then compare the two."):
         ui.start_job(flipped, compare_with=run.name)
         st.rerun()
@@ -26,20 +28,22 @@ def twins() -> None:
                            key="w.other_cell", label_visibility="collapsed")
     name = CELLS[cell].display_name
     if right.button(f"Same task, {name}", disabled=ui.busy(), icon=":material/swap_horiz:",
-                    help=f"Train {run.name} again with another cell (same seed), then compare."):
+                    help=f"Train {md(run.name)} again with another cell (same seed), then compare."):
         ui.start_job(cfg.replace(cell=cell), compare_with=run.name)
         st.rerun()
-    st.caption(f"Both buttons start from the current run, {run.name}.")
+    st.caption(f"Both buttons start from the current run, {md(run.name)}.")
 
 
 def body() -> None:
-    store = ui.ss.store
-    ui.open_run_files(st.file_uploader("Add run files (.npz)", type=["npz"], accept_multiple_files=True,
+    session = ui.session()
+    store = session.store
+    open_run_files(session, st.file_uploader("Add run files (.npz)", type=["npz"], accept_multiple_files=True,
                                        key="w.compare_files"))
     twins()
     names = store.names()
-    picked = ui.ss.pop("compare_pick", None) or ui.ss.get("w.compare") or names[:2]
-    ui.ss["w.compare"] = [n for n in picked if n in names]
+    picked = session.compare_pick or st.session_state.get("w.compare") or names[:2]
+    session.compare_pick = []
+    st.session_state["w.compare"] = [n for n in picked if n in names]
     chosen = st.multiselect("Runs to compare", names, key="w.compare")
     runs = [store.runs[n] for n in chosen]
     if len(runs) < 2:
@@ -52,7 +56,7 @@ def body() -> None:
             ui.plot(plots.grad_by_time_figure, runs)
         else:
             ui.plot(plots.val_figure, runs)
-    ui.how_to_read(runs[0].config.cell if runs else ui.ss.cfg.cell, "compare")
+    ui.how_to_read(runs[0].config.cell if runs else session.cfg.cell, "compare")
 
 
 ui.frame("Compare", body)

@@ -17,9 +17,7 @@ def no_gates(run) -> None:
         if col.button(f"Train the same with {'an' if cell == 'lstm' else 'a'} {CELLS[cell].display_name}",
                       key=f"switch.{cell}",
                       disabled=ui.busy(), icon=":material/swap_horiz:"):
-            cfg = run.config.replace(cell=cell)
-            ui.load_config(cfg)
-            ui.start_job(cfg)
+            ui.start_job(run.config.replace(cell=cell), load=True)
             st.rerun()
 
 

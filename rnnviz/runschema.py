@@ -18,6 +18,10 @@ DEVICE = re.compile(r"[a-z]{1,16}(:[0-9]{1,3})?")   # cpu, cuda, cuda:1, mps
 TASK_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")     # regression, classification
 STEP = r"(0|[1-9][0-9]{0,8})"                       # at most 9 digits: int() is cheap, charts fit it
 STATUS = re.compile(rf"running|finished|stopped|diverged at step {STEP}")
+# What each pattern allows, in words for the message a student reads.
+WORDS = {METRIC: "a lower-case name of letters, digits and _, such as accuracy",
+         PARAMETER: "a parameter name such as rnn.weight_hh_l0", DEVICE: "a device such as cpu or cuda:0",
+         STATUS: "running, finished, stopped or diverged at step N"}
 MAX_METRICS = 16          # the tasks report one or two
 MAX_KEYS = 1_024          # parameters or W_hh blocks per record: 8 layers x 2 directions x 4 blocks ...
 MAX_NAME = 200            # a run's name, as the app and the CLI show it
@@ -55,7 +59,8 @@ def names(value: Any, pattern: re.Pattern[str], where: str, max_count: int) -> l
         raise ValueError(f"{where}: {len(found)} names; at most {max_count}")
     for name in found:
         if not pattern.fullmatch(name):
-            raise ValueError(f"{where}: {name[:40]!r} is not a valid name (expected {pattern.pattern})")
+            expected = WORDS.get(pattern, "another form")
+            raise ValueError(f"{where}: {name[:40]!r} is not a valid name (expected {expected})")
     if len(set(found)) < len(found):
         raise ValueError(f"{where}: a name is repeated")
     return found
@@ -98,7 +103,8 @@ def status(value: Any, max_steps: int) -> str:
 def matching(value: Any, pattern: re.Pattern[str], where: str) -> str:
     typed(value, str, where)
     if not pattern.fullmatch(value):
-        raise ValueError(f"{where}: {value[:40]!r} is not valid (expected {pattern.pattern})")
+        expected = WORDS.get(pattern, "another form")
+        raise ValueError(f"{where}: {value[:40]!r} is not valid (expected {expected})")
     return value
 
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from rnnviz import CELLS, TASKS, RunConfig
-from rnnviz.app import job as jobmod
-from rnnviz.app.job import Progress, TrainingJob
+from rnnviz.app.job import Progress, TrainingJob, configure_torch, outcome, panel_line
+from rnnviz.app.settings import Settings
 from rnnviz.app.slots import TrainerSlots
 
 TINY = dict(hidden_size=4, seq_len=12, batch_size=4, steps=3, record_every=2, probe_size=2)
@@ -84,50 +84,92 @@ def test_a_diverged_run_is_reported():
     assert job.state == "diverged" and job.status.startswith("diverged at step")
 
 
+def long_job(slots=None, alive=None, **settings):
+    """A job that would train for minutes unless something stops it."""
+    return TrainingJob(RunConfig(**{**TINY, "steps": 100_000}), slots or TrainerSlots(1),
+                       settings=Settings(**settings), alive=alive).start()
+
+
 def test_an_abandoned_job_stops_itself():
-    job = TrainingJob(RunConfig(**{**TINY, "steps": 100_000}), TrainerSlots(1), abandon_after_s=0.3).start()
+    job = long_job(abandon_s=1)
+    started = time.monotonic()
     wait(job, 30)
-    assert job.state == "stopped"
+    assert job.state == "stopped" and not job.timed_out and 0.9 < time.monotonic() - started < 10
+
+
+def test_a_connected_tab_keeps_its_job_and_a_closed_one_stops_it_soon():
+    connected = [True]  # no heartbeat at all: the tab is hidden, its timers throttled
+    job = long_job(alive=lambda: connected[0], abandon_s=1)
+    time.sleep(2.5)
+    assert job.state == "training" and not job.stop_event.is_set()
+    connected[0] = False  # the tab is closed
+    closed = time.monotonic()
+    wait(job, 30)
+    assert job.state == "stopped" and time.monotonic() - closed < 5
+
+
+def test_a_run_stops_at_the_wall_time_cap_and_says_so():
+    job = long_job(max_run_s=1)
+    wait(job, 30)
+    assert job.state == "stopped" and job.timed_out and 0 < job.run.steps_done < 100_000
+    assert job.run.elapsed_s < 5
+    [(kind, text)] = outcome(job, "run #1")
+    assert kind == "info" and "limit of 1 s" in text
+
+
+def test_the_queue_notice_says_the_expected_wait_from_the_running_jobs_progress():
+    slots = TrainerSlots(1)
+    running = TrainingJob(RunConfig(**{**TINY, "steps": 400}), slots).start()
+    queued = TrainingJob(RunConfig(**TINY), slots).start()
+    while running.progress().steps_done < 20 and not running.done:
+        time.sleep(0.02)
+    p = running.progress()
+    expected = (p.steps - p.steps_done) / p.steps_per_s  # what it still needs at its own speed
+    fraction, text = panel_line(queued)
+    assert fraction is None and "expected wait about" in text and "next in line" in text
+    assert queued.expected_wait_s() == pytest.approx(expected, rel=0.5, abs=1.0)
+    assert queued.expected_wait_s() <= running.max_run_s
+    running.stop(), wait(running), wait(queued)
+
+
+def test_the_settings_reach_the_job(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_ABANDON_S", "7")
+    monkeypatch.setenv("RNNVIZ_MAX_RUN_S", "60")
+    job = TrainingJob(RunConfig(**TINY), TrainerSlots(1))
+    assert job.abandon_after_s == 7.0 and job.max_run_s == 60.0
+    monkeypatch.setenv("RNNVIZ_ABANDON_S", "soon")
+    assert TrainingJob(RunConfig(**TINY), TrainerSlots(1)).abandon_after_s == Settings().abandon_s
 
 
 def test_torch_threads_are_set_once(monkeypatch):
-    monkeypatch.setattr(jobmod, "_torch_threads", None)
+    configure_torch.cache_clear()
     monkeypatch.setenv("RNNVIZ_TORCH_THREADS", "1")
     before = torch.get_num_threads()
     try:
-        assert jobmod.configure_torch() == 1 and torch.get_num_threads() == 1
+        assert configure_torch() == 1 and torch.get_num_threads() == 1
         monkeypatch.setenv("RNNVIZ_TORCH_THREADS", "3")
-        assert jobmod.configure_torch() == 1  # once per process
+        assert configure_torch() == 1  # once per process
     finally:
         torch.set_num_threads(before)
 
 
-def test_an_abandoned_job_waits_rnnviz_abandon_s(monkeypatch):
-    monkeypatch.setenv("RNNVIZ_ABANDON_S", "7")
-    assert TrainingJob(RunConfig(**TINY))._abandon_after_s == 7.0
-    monkeypatch.setenv("RNNVIZ_ABANDON_S", "soon")
-    assert TrainingJob(RunConfig(**TINY))._abandon_after_s == 300.0
-
-
-def test_one_process_wide_slots(monkeypatch):
-    monkeypatch.setattr(jobmod, "_slots", None)
+def test_slots_from_the_settings(monkeypatch):
     monkeypatch.setenv("RNNVIZ_MAX_TRAINERS", "3")
-    assert jobmod.trainer_slots() is jobmod.trainer_slots() and jobmod.trainer_slots().capacity == 3
-    monkeypatch.setattr(jobmod, "_slots", None)
+    assert TrainerSlots.from_settings(Settings.from_env()).capacity == 3
     monkeypatch.setenv("RNNVIZ_MAX_TRAINERS", "many")
-    assert jobmod.trainer_slots().capacity == 2
+    assert TrainerSlots.from_settings(Settings.from_env()).capacity == 2
 
 
 def test_outcome_says_what_happened():
     done = wait(TrainingJob(RunConfig(**TINY), TrainerSlots(1)).start())
-    assert jobmod.outcome(done, "run #1") == [("success", f"run #1: finished after 3 steps in "
+    assert outcome(done, "run #1") == [("success", f"run #1: finished after 3 steps in "
                                                           f"{done.run.elapsed_s:.1f} s.")]
     slots = TrainerSlots(1)
     with slots.hold():
         empty = TrainingJob(RunConfig(**TINY), slots).start()
         empty.stop()
         wait(empty)
-    assert jobmod.outcome(empty) == [("info", "The run stopped before its first step: nothing to keep.")]
+    assert outcome(empty) == [("info", "The run stopped before its first step: nothing to keep.")]
     failed = wait(TrainingJob(RunConfig(task="chars", seq_len=10, task_options={"text": "ab"}),
                               TrainerSlots(1)).start())
-    assert [kind for kind, _ in jobmod.outcome(failed)] == ["error"]
+    assert [kind for kind, _ in outcome(failed)] == ["error"]

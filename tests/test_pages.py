@@ -1,15 +1,17 @@
 """Every page under AppTest: loads, trains (background job polled to the end), shows its views,
 and turns every bad input into a message — never an exception."""
 
+import re
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import TASKS, RunConfig, train
-from rnnviz.app import job as jobmod
-from rnnviz.app.slots import TrainerSlots
+from rnnviz.app import escape, live
 from rnnviz.runfile import run_to_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -20,6 +22,15 @@ TINY = {"w.hidden_size": 6, "w.seq_len": 12, "w.steps": 6, "w.batch_size": 4}
 @pytest.fixture(autouse=True)
 def debug(monkeypatch):
     monkeypatch.setenv("RNNVIZ_DEBUG", "1")  # let page errors raise, so at.exception sees them
+
+
+def plain(markdown: str) -> str:
+    """What a Markdown text reads as once its backslash escapes are rendered."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def session(at: AppTest):
+    return at.session_state["session"]
 
 
 def ok(at: AppTest) -> AppTest:
@@ -54,9 +65,9 @@ def setup(at: AppTest, values: dict) -> AppTest:
 def finish_job(at: AppTest, timeout: float = 60) -> AppTest:
     """Poll like the page does until the background job has been collected."""
     deadline = time.monotonic() + timeout
-    while at.session_state["job"] is not None:
+    while session(at).job is not None:
         assert time.monotonic() < deadline, "training did not finish in time"
-        at.session_state["job"].wait(0.2)
+        session(at).job.wait(0.2)
         ok(at.run())
     return at
 
@@ -69,7 +80,7 @@ def train_here(at: AppTest, values: dict | None = None) -> AppTest:
 
 
 def current(at: AppTest):
-    return at.session_state["store"].current_run()
+    return session(at).store.current_run()
 
 
 @pytest.mark.parametrize("page", ["app.py", *PAGES])
@@ -125,15 +136,17 @@ def test_the_clipping_toggle_changes_the_applied_norm(clip):
         assert (history.grad_norm_clipped == history.grad_norm).all() and not history.clipped.any()
 
 
-def test_controls_are_disabled_and_the_queue_is_shown_while_waiting(monkeypatch):
-    slots = TrainerSlots(1)
-    monkeypatch.setattr(jobmod, "_slots", slots)
+def test_controls_are_disabled_and_the_queue_is_shown_while_waiting():
+    slots = live.trainer_slots()  # the process's trainers, shared with every session
     at = setup(open_app("pages/train.py"), TINY)
-    with slots.hold():  # another student's run holds the only trainer
+    with ExitStack() as others:
+        for _ in range(slots.capacity):  # other students' runs hold every trainer
+            others.enter_context(slots.hold(estimate=lambda: 42.0))
         ok(at.button(key="train").click().run())
         time.sleep(0.5)
         ok(at.run())
-        assert any("waiting for a free trainer" in i.value.lower() for i in at.info)
+        queued = [i.value for i in at.info if "waiting for a free trainer" in i.value.lower()]
+        assert queued and "expected wait about 42 s" in queued[0]
         assert widget(at, "w.hidden_size").disabled and at.button(key="train").disabled
         assert at.button(key="stop")
     finish_job(at)
@@ -151,7 +164,7 @@ def test_stop_keeps_the_run_so_far():
 
 
 def current_job_steps(at):
-    job = at.session_state["job"]
+    job = session(at).job
     return job.run.steps_done if job and job.run else 0
 
 
@@ -188,9 +201,9 @@ def test_presenter_mode_hides_controls_and_shows_one_view():
 
 def test_nonsense_url_parameters_are_named_and_ignored():
     at = open_app("app.py", {"cell": "banana", "lr": "-1", "hidden_size": "abc", "zzz": "1"})
-    warnings = " ".join(w.value for w in at.warning)
+    assert len(at.warning) == 1  # one notice, listing each
     for name in ("cell", "lr", "hidden_size", "zzz"):
-        assert f"— {name}:" in warnings
+        assert f"- {name}:" in plain(at.warning[0].value)
     assert at.query_params == {}  # the link now says what is really used
     ok(at.switch_page("pages/train.py").run())
     assert widget(at, "w.cell").value == "lstm" and widget(at, "w.hidden_size").value == 64
@@ -199,7 +212,7 @@ def test_nonsense_url_parameters_are_named_and_ignored():
 def test_too_short_text_is_an_error_and_blocks_training():
     at = setup(open_app("pages/train.py"), {"w.task": "chars"})
     setup(at, {"w.opt.chars.text": "abc"})
-    assert any("task_options.text" in e.value for e in at.error)
+    assert any("task_options.text" in plain(e.value) for e in at.error)
     assert at.button(key="train").disabled
     setup(at, {"w.opt.chars.text": ""})
     assert any("empty" in e.value for e in at.error)
@@ -219,7 +232,8 @@ def test_bad_uploads_are_errors_and_keep_the_previous_data(task, name, data, say
     [u for u in at.file_uploader if u.key == f"w.opt.{task}.{option}.upload"][0].set_value(
         (name, data, "text/plain"))
     ok(at.run())
-    assert any(says in e.value and name in e.value for e in at.error), [e.value for e in at.error]
+    errors = [plain(e.value) for e in at.error]
+    assert any(says in e and name in e for e in errors), errors
     assert at.session_state[f"w.opt.{task}.{option}"] == before and not at.button(key="train").disabled
 
 
@@ -240,7 +254,7 @@ def test_run_files_open_and_corrupt_ones_are_errors():
     at = open_app("pages/gradients.py")
     upload = [u for u in at.file_uploader if u.key == "w.runfile"][0]
     ok(upload.set_value(("broken.npz", b"not a zip file", "application/octet-stream")).run())
-    assert any("broken.npz" in e.value for e in at.error) and len(at.session_state["store"]) == 0
+    assert any("broken.npz" in plain(e.value) for e in at.error) and len(session(at).store) == 0
     run = train(RunConfig(hidden_size=4, seq_len=10, steps=4, record_every=2))
     upload = [u for u in at.file_uploader if u.key == "w.runfile"][0]
     ok(upload.set_value(("good.npz", run_to_bytes(run), "application/octet-stream")).run())
@@ -257,7 +271,7 @@ def test_the_device_is_shown(monkeypatch):
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=0: "Fake GPU")
     ok(at.run())
     assert any("GPU (Fake GPU)" in m.value for m in at.markdown)
-    ok(at.switch_page("pages/train.py").run())
+    at = open_app("pages/train.py")  # a session learns the machine's devices when it starts
     assert "cuda" in widget(at, "w.device").options
 
 
@@ -266,6 +280,88 @@ def test_a_session_keeps_a_bounded_number_of_runs(monkeypatch):
     at = open_app("pages/train.py")
     for seed in range(3):
         train_here(at, {"w.seed": seed})
-    store = at.session_state["store"]
+    store = session(at).store
     assert len(store) == 2 and store.names()[0].endswith("#3")
-    assert any("at most 2 runs" in i.value and "#1" in i.value for i in at.info)
+    assert any("at most 2 runs" in plain(i.value) and "#1" in plain(i.value) for i in at.info)
+
+
+def test_a_fitted_value_reaches_the_widget_and_the_link_alike():
+    # fit_limits raises record_every: the widget, the session's config and the URL must agree
+    at = setup(open_app("pages/train.py"), {"w.steps": 3000, "w.record_every": 1})
+    shown = widget(at, "w.record_every").value
+    assert shown > 1 and session(at).cfg.record_every == shown
+    assert at.query_params["record_every"] == str(shown) and at.query_params["steps"] == "3000"
+    assert any("record_every: raised to" in plain(i.value) for i in at.info)
+    ok(at.run())  # and it stays so, with the notice told once
+    assert widget(at, "w.record_every").value == shown == session(at).cfg.record_every
+    assert not any("record_every" in plain(i.value) for i in at.info)
+
+
+def uploaded(at: AppTest, name: str, run) -> AppTest:
+    upload = [u for u in at.file_uploader if u.key == "w.runfile"][0]
+    return ok(upload.set_value((name, run_to_bytes(run), "application/octet-stream")).run())
+
+
+def big_run(**changes):
+    """A real run whose config is above this server's limits (hidden 512): as an uploaded file."""
+    return train(RunConfig(cell="rnn_tanh", hidden_size=512, seq_len=4, batch_size=1, steps=2,
+                           record_every=1, probe_size=1, **changes))
+
+
+def test_a_run_file_above_the_limits_is_fitted_on_every_retrain():
+    at = uploaded(open_app("pages/gates.py"), "big.npz", big_run())
+    ok(at.button(key="switch.lstm").click().run())  # Gates: train the same with an LSTM
+    job = session(at).job
+    assert job.config.cell == "lstm" and job.config.hidden_size == 256
+    assert any("hidden_size: 512" in plain(i.value) for i in at.info)
+    finish_job(at)
+    ok(at.switch_page("pages/train.py").run())  # no StreamlitValueAboveMaxError: 512 > 256
+    assert widget(at, "w.hidden_size").value == 256 and at.button(key="train")
+    uploaded(at, "big2.npz", big_run(clip_norm=None))
+    ok(at.switch_page("pages/compare.py").run())
+    flip = [b for b in at.button if b.label.startswith("Same run, clipping")][0]
+    ok(flip.click().run())
+    assert session(at).job.config.hidden_size == 256 and session(at).job.config.clip_norm == 1.0
+    finish_job(at)
+    ok(at.switch_page("pages/train.py").run())
+
+
+CRAFTED = ["[Session expired - log in again](http://x)", "![](http://127.0.0.1:9/x.png)",
+           "<img src=http://127.0.0.1:9/y.png>", "http://127.0.0.1:9/z"]
+
+
+def inert(markdown: str) -> bool:
+    """No link, image, HTML or autolink can form: every bracket, colon and angle is escaped."""
+    return not re.search(r"(?<!\\)[\[\]()!<>:]", markdown)
+
+
+def test_crafted_link_parameters_are_echoed_as_plain_text():
+    query = {text: text for text in CRAFTED} | {"cell": CRAFTED[0], "hidden_size": CRAFTED[1]}
+    at = open_app("app.py", query)
+    [warning] = at.warning
+    items = warning.value.split("\n")[1:]
+    assert items and all(inert(item[2:]) for item in items), items
+    assert "Session expired - log in again" in plain(warning.value)
+
+
+def test_many_unknown_link_keys_give_one_notice_listing_a_few():
+    at = open_app("app.py", {f"junk{i}": "1" for i in range(300)})
+    assert len(at.warning) == 1
+    text = plain(at.warning[0].value)
+    assert "junk0" in text and "junk299" not in text and "and 295 more" in text
+
+
+def test_text_from_a_run_file_is_refused_and_echoed_as_plain_text():
+    run = train(RunConfig(task="chars", hidden_size=4, seq_len=8, batch_size=2, steps=3, record_every=1))
+    run.device = CRAFTED[0]  # the run file's schema refuses it; the message must not render it
+    at = uploaded(open_app("pages/train.py"), CRAFTED[1] + ".npz", run)
+    [error] = at.error
+    assert "not a run file" in plain(error.value) and "a device such as cpu" in plain(error.value)
+    assert inert(error.value)
+    assert not any("](http" in m.value for m in [*at.success, *at.markdown])
+
+
+def test_chart_titles_from_data_are_escaped():
+    fig = go.Figure(layout={"title": {"text": '<a href="http://x">m</a> <b>bold</b>'}})
+    title = escape.figure(fig).layout.title.text
+    assert "<a" not in title and "&lt;a href" in title and "<b>bold</b>" in title

@@ -81,7 +81,7 @@ def test_collect_keeps_a_finished_run_and_picks_the_pair_to_compare():
     base = store.current
 
     class Done:  # what collect reads of a finished TrainingJob
-        state, label, error = "finished", "", None
+        state, label, error, timed_out = "finished", "", None, False
         run = fake_run()
 
     Done.run.rows = [object()]

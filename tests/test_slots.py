@@ -175,3 +175,32 @@ def test_waiter_leaves_the_queue_when_its_notice_raises():
 def test_capacity_must_be_a_positive_integer(capacity):
     with pytest.raises(ValueError, match="capacity"):
         TrainerSlots(capacity)
+
+
+def test_expected_wait_from_the_holders_and_the_waiters_ahead():
+    slots, release = TrainerSlots(2), threading.Event()
+
+    def holder(seconds):
+        with slots.hold(estimate=lambda: seconds):
+            release.wait(TIMEOUT_S)
+
+    def waiter(seconds):
+        with slots.hold(estimate=lambda: seconds, poll_s=0.01):
+            pass
+
+    assert slots.expected_wait_s(0) == 0.0  # a free trainer: no wait
+    threads = [start(holder, 30.0)]
+    wait_until(lambda: slots.running == 1)
+    assert slots.expected_wait_s(0) == 0.0  # one trainer still free
+    threads.append(start(holder, 10.0))
+    wait_until(lambda: slots.running == 2)
+    assert slots.expected_wait_s(0) == 10.0  # the first to finish
+    threads.append(start(waiter, 50.0))
+    wait_until(lambda: slots.waiting == 1)
+    # the one ahead takes the trainer free at 10 s (until 60 s); the next free one is at 30 s
+    assert slots.expected_wait_s(1) == 30.0
+    threads.append(start(waiter, 5.0))
+    wait_until(lambda: slots.waiting == 2)
+    assert slots.expected_wait_s(2) == 35.0  # 10 -> 60 and 30 -> 35: free at 35 s
+    release.set()
+    join_all(threads)

@@ -5,6 +5,7 @@ caller: an exception inside becomes `job.error`."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -20,11 +21,9 @@ from rnnviz.run import Run
 from rnnviz.train import train
 
 log = logging.getLogger(__name__)
-_lock = threading.Lock()
-_torch_threads: int | None = None
-_slots: TrainerSlots | None = None
 
 
+@functools.cache
 def configure_torch() -> int:
     """Set torch's intra-op threads once per process (RNNVIZ_TORCH_THREADS, default 1).
 
@@ -32,25 +31,13 @@ def configure_torch() -> int:
     with RNNVIZ_MAX_TRAINERS trainings at once more threads only fight over the same cores
     and the server threads that draw the pages. Measured on 2 shared, busy cores with the
     default config: 1 thread 120-300 steps/s, 2 threads 3-29 steps/s."""
-    global _torch_threads
-    with _lock:
-        if _torch_threads is None:
-            _torch_threads = Settings.from_env().torch_threads
-            torch.set_num_threads(_torch_threads)
-            try:
-                torch.set_num_interop_threads(1)
-            except RuntimeError:  # only allowed before any inter-op work; then keep torch's choice
-                pass
-        return _torch_threads
-
-
-def trainer_slots() -> TrainerSlots:
-    """The process-wide slots: at most RNNVIZ_MAX_TRAINERS (default 2) trainings at once."""
-    global _slots
-    with _lock:
-        if _slots is None:
-            _slots = TrainerSlots(Settings.from_env().max_trainers)
-        return _slots
+    threads = Settings.from_env().torch_threads
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only allowed before any inter-op work; then keep torch's choice
+        pass
+    return threads
 
 
 @dataclass(frozen=True)
@@ -69,23 +56,32 @@ class Progress:
 
 
 class TrainingJob:
-    """Train `config` in a daemon thread. States: queued, training, finished, stopped, diverged, error."""
+    """Train `config` in a daemon thread once `slots` gives it a trainer.
 
-    def __init__(self, config: RunConfig, slots: TrainerSlots | None = None, label: str = "",
-                 abandon_after_s: float | None = None, train_fn: Callable[..., Run] = train):
+    States: queued, training, finished, stopped, diverged, error. It stops itself after
+    `settings.max_run_s` of training, or when nobody has watched it for `settings.abandon_s`:
+    watched means a page called heartbeat(), or `alive()` (the app: is the tab's connection
+    still open?) said so."""
+
+    def __init__(self, config: RunConfig, slots: TrainerSlots, label: str = "",
+                 settings: Settings | None = None, alive: Callable[[], bool] | None = None,
+                 train_fn: Callable[..., Run] = train):
+        settings = settings or Settings.from_env()
         self.config = config
         self.label = label                # name for the run in the session's store
         self.state = "queued"
         self.ahead = 0
+        self.timed_out = False            # stopped by the server's wall-time cap
         self.error: str | None = None
         self.run: Run | None = None       # the Run being filled (set by the trainer's callbacks)
         self.stop_event = threading.Event()
-        self._slots = slots
+        self.slots = slots
+        self.abandon_after_s = float(settings.abandon_s)
+        self.max_run_s = float(settings.max_run_s)
+        self._alive = alive
         self._train = train_fn
         self._started_at: float | None = None
         self._seen = time.monotonic()
-        self._abandon_after_s = abandon_after_s if abandon_after_s is not None else float(
-            Settings.from_env().abandon_s)
         self._thread = threading.Thread(target=self._work, name="rnnviz-train", daemon=True)
 
     def start(self) -> TrainingJob:
@@ -97,7 +93,7 @@ class TrainingJob:
         self.stop_event.set()
 
     def heartbeat(self) -> None:
-        """The page is still watching; a job nobody watched for RNNVIZ_ABANDON_S stops itself."""
+        """A page is still watching this job."""
         self._seen = time.monotonic()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -125,6 +121,21 @@ class TrainingJob:
         elapsed = 0.0 if started is None else time.monotonic() - started
         return Progress(run.steps_done if run else 0, self.config.steps, elapsed)
 
+    def remaining_s(self) -> float:
+        """Seconds this job still needs once it trains: from its own speed while training, else
+        (queued, or no step yet) the wall-time cap, which bounds every run."""
+        if self.done:
+            return 0.0
+        p = self.progress()
+        left = self.max_run_s - p.elapsed_s
+        if self.state == "training" and p.steps_per_s > 0:
+            left = min(left, (p.steps - p.steps_done) / p.steps_per_s)
+        return max(0.0, left)
+
+    def expected_wait_s(self) -> float:
+        """While queued: seconds until a trainer should be free for this job."""
+        return self.slots.expected_wait_s(self.ahead) if self.state == "queued" else 0.0
+
     def snapshot(self) -> Run | None:
         """A copy of the Run safe to draw while the trainer keeps appending to the original."""
         run = self.run
@@ -135,8 +146,14 @@ class TrainingJob:
     def _watched(self, run: Run | None = None) -> None:
         if run is not None:
             self.run = run
-        if time.monotonic() - self._seen > self._abandon_after_s:
+        now = time.monotonic()
+        if self._alive is not None and self._alive():
+            self._seen = now
+        if now - self._seen > self.abandon_after_s:
             self.stop_event.set()  # the tab was closed: give the trainer to someone else
+        if self._started_at is not None and now - self._started_at > self.max_run_s:
+            self.timed_out = True
+            self.stop_event.set()  # one run may not hold a trainer longer than this
 
     def _on_wait(self, ahead: int) -> None:
         self.ahead = ahead
@@ -144,8 +161,8 @@ class TrainingJob:
 
     def _work(self) -> None:
         try:
-            slots = self._slots or trainer_slots()
-            with slots.hold(on_wait=self._on_wait, stop=self.stop_event) as held:
+            with self.slots.hold(on_wait=self._on_wait, stop=self.stop_event,
+                                 estimate=self.remaining_s) as held:
                 if not held:
                     self.state = "stopped"
                     return
@@ -161,11 +178,19 @@ class TrainingJob:
             self.state = "error"
 
 
-def panel_line(job: TrainingJob, capacity: int) -> tuple[float | None, str]:
-    """The live panel's line: (None, the queue place) while queued, else (fraction done, progress)."""
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def panel_line(job: TrainingJob) -> tuple[float | None, str]:
+    """The live panel's line: (None, the queue place and expected wait) while queued, else
+    (fraction done, progress)."""
     if job.state == "queued":
-        return None, (f"⏳ {job.status.capitalize()}. This server trains {capacity} runs at once; "
-                      "yours starts as soon as one finishes.")
+        return None, (f"⏳ {job.status.capitalize()}: expected wait about "
+                      f"{_duration(job.expected_wait_s())} (from the running trainings' progress). "
+                      f"This server trains {job.slots.capacity} runs at once, in order of arrival, "
+                      f"each for at most {_duration(job.max_run_s)}.")
     p = job.progress()
     return p.fraction, (f"Training {job.config.cell} on {job.config.task}: step {p.steps_done} / {p.steps} "
                         f"· {p.steps_per_s:.0f} steps/s")
@@ -183,6 +208,9 @@ def outcome(job: TrainingJob, run_name: str = "") -> list[tuple[str, str]]:
     if run.diverged:
         notes.append(("warning", f"{run_name} {run.status}: the loss or gradient became inf/nan. Turn "
                                  "gradient clipping on (or lower the learning rate) and train again."))
+    elif job.timed_out:
+        notes.append(("info", f"{run_name}: stopped at this server's limit of {_duration(job.max_run_s)} "
+                              f"per run, after {run.steps_done} steps: fewer steps train within it."))
     elif job.state != "error":
         notes.append(("success", f"{run_name}: {run.status} after {run.steps_done} steps in "
                                  f"{run.elapsed_s:.1f} s."))

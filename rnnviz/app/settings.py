@@ -16,6 +16,7 @@ ENV = {
     "max_trainers": ("RNNVIZ_MAX_TRAINERS", 1),
     "torch_threads": ("RNNVIZ_TORCH_THREADS", 1),
     "abandon_s": ("RNNVIZ_ABANDON_S", 1),
+    "max_run_s": ("RNNVIZ_MAX_RUN_S", 1),
     "max_runs": ("RNNVIZ_MAX_RUNS", 1),
     "max_session_mb": ("RNNVIZ_MAX_SESSION_MB", 1),
     "max_steps": ("RNNVIZ_MAX_STEPS", 1),
@@ -35,7 +36,8 @@ class Settings:
 
     max_trainers: int = 2          # trainings at once, all sessions together; the rest queue
     torch_threads: int = 1         # torch intra-op threads per process (see job.configure_torch)
-    abandon_s: int = 300           # a job nobody watched this long stops itself (tab closed)
+    abandon_s: int = 30            # a job whose tab is gone this long stops itself (see job.py)
+    max_run_s: int = 180           # wall time of one run once it has a trainer; then it stops
     max_runs: int = 6              # runs one session keeps; the oldest are dropped
     max_session_mb: float = 200.0  # recorded data one session keeps, all its runs together
     max_steps: int = 3000          # training steps of one run

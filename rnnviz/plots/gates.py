@@ -8,7 +8,16 @@ import plotly.graph_objects as go
 from rnnviz import analysis
 from rnnviz.cells import CELLS
 from rnnviz.plots.hidden import pick_sequence, symmetric_range, unit_heatmap
-from rnnviz.plots.style import DIVERGING, GATE_COLORS, SEQUENTIAL, TIME_AXIS, finish, new_figure, note
+from rnnviz.plots.style import (
+    DIVERGING,
+    GATE_COLORS,
+    NO_RECORD,
+    SEQUENTIAL,
+    TIME_AXIS,
+    finish,
+    new_figure,
+    note,
+)
 from rnnviz.run import Run
 
 GATE_HINTS = {
@@ -35,7 +44,7 @@ def gate_heatmap_figure(run: Run, record_index: int = -1, gate: str = "forget", 
     if gate not in gates:
         raise ValueError(f"gate: {gate!r} is not a gate of {cell}; valid gates are {', '.join(gates)}")
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.gates[layer][gate], sequence), dtype=np.float64)
     tanh = gate in analysis.TANH_GATES
@@ -52,7 +61,7 @@ def saturation_figure(run: Run, layer: int = -1, presenter: bool = False) -> go.
                      "training step (record)", "share of values saturated")
     frame = analysis.saturation_over_training(run, layer)
     if frame.empty:
-        text = NO_GATES.format(cell=run.config.cell) if run.records else "No record yet."
+        text = NO_GATES.format(cell=run.config.cell) if run.records else NO_RECORD
         return finish(note(fig, text), presenter)
     for gate, part in frame.groupby("gate", sort=False):
         fig.add_trace(go.Scatter(x=part["step"].to_numpy(), y=part["share"].to_numpy(), mode="lines+markers",
@@ -67,7 +76,7 @@ def gate_histogram_figure(run: Run, record_index: int = -1, layer: int = -1,
     fig = new_figure("Gate values", "Mass piled at 0 and 1 = saturated gates working as switches; "
                      "a hump in the middle = gates still undecided.", "gate value", "share of values")
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     gates = analysis.gate_values(run, record, layer)
     if not gates:
@@ -90,7 +99,7 @@ def cell_state_figure(run: Run, record_index: int = -1, sequence: int = 0, layer
         return finish(note(fig, f"A {run.config.cell} has no separate cell state: its hidden state "
                                 "is its memory."), presenter)
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.cell_state[layer], sequence), dtype=np.float64)
     unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "c_t", "cell_state")

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from rnnviz import analysis
 from rnnviz.plots.style import (
     MIN_FONT,
+    NO_RECORD,
     REFERENCE,
     SEQUENTIAL,
     TIME_AXIS,
@@ -53,7 +54,7 @@ def grad_by_time_figure(runs: Run | Sequence[Run], record_index: int = -1, all_l
                      GRAD_AXIS if not total else "‖∂L/∂h_t‖, total loss (log scale)")
     fig.update_yaxes(type="log", exponentformat="power")
     if not runs:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     labels, many = run_labels(runs), len(runs) > 1
     chosen = [(run, label, analysis.record_at(run, record_index), i)
               for i, (run, label) in enumerate(zip(runs, labels, strict=True))]
@@ -107,7 +108,7 @@ def grad_heatmap_figure(run: Run, layer: int = -1, total: bool = False,
                      "bright region spreads left as training goes on.", TIME_AXIS,
                      "training step (record)")
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     grads = np.stack([_grads(r, total)[layer] for r in run.records])  # (R, T)
     fl = analysis.log_floor(grads)
     hover = np.where(fl.zero, "0 (underflow)", np.where(fl.nonfinite, "inf/nan (overflow)",
@@ -161,7 +162,7 @@ def spectral_radius_figure(run: Run, presenter: bool = False) -> go.Figure:
                      "well below 1 it shrinks them (gradients vanish).", "training step (record)",
                      "spectral radius ρ(W_hh) = max |λ|")
     if not run.records or not run.records[0].spectral_radius:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     steps = np.array(run.record_steps)
     keys = list(run.records[0].spectral_radius)
     values = []
@@ -185,7 +186,7 @@ def eigenvalue_figure(run: Run, record_index: int = -1, key: str | None = None,
                      "Outside the circle: directions that grow at every step; inside: directions "
                      "that fade. Near the circle: long memory.", "real part Re λ", "imaginary part Im λ")
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     if key is not None and key not in record.eigenvalues:
         raise ValueError(f"key: unknown block {key!r}; valid keys are {', '.join(record.eigenvalues)}")

@@ -12,6 +12,7 @@ from rnnviz import analysis
 from rnnviz.plots.style import (
     DIVERGING,
     MIN_FONT,
+    NO_RECORD,
     REFERENCE,
     SEQUENTIAL,
     TIME_AXIS,
@@ -90,7 +91,7 @@ def trajectory_figure(run: Run, record_index: int = -1, dims: int = 2, sequence:
                      "training: an untrained net wanders near one point; a trained one draws a path "
                      "shaped by the inputs.")
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     traj = analysis.pca_trajectory(run, record_index, layer, k=dims, fit=fit)
     points = pick_sequence(traj.points, sequence)  # (T, dims)
     T = len(points)
@@ -152,7 +153,7 @@ def hidden_heatmap_figure(run: Run, record_index: int = -1, sequence: int = 0, l
     fig = new_figure("Hidden units over time", "Look for rows that switch on a particular input "
                      "and hold their value: that unit remembers it.", TIME_AXIS, "hidden unit")
     if not run.records:
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.hidden[layer], sequence), dtype=np.float64)  # (T, H*D)
     unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "h_t", "hidden")

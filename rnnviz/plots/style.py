@@ -60,6 +60,9 @@ def scale_fonts(fig: go.Figure, factor: float = 1.5) -> go.Figure:
     return fig
 
 
+NO_RECORD = "No record yet: the first one is taken at step 0."  # every view before step 0
+
+
 def finish(fig: go.Figure, presenter: bool = False) -> go.Figure:
     """Last touch of every public figure function: bigger fonts for a presenter."""
     return scale_fonts(fig, 1.5) if presenter else fig

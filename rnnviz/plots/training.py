@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from rnnviz import analysis
 from rnnviz.plots.style import (
+    NO_RECORD,
     REFERENCE,
     as_runs,
     color,
@@ -167,7 +168,7 @@ def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool 
                      "= memorising the training batches.", STEP_AXIS,
                      _loss_axis(runs) if is_loss else metric)
     if not runs or not any(r.records for r in runs):
-        return finish(note(fig, "No record yet: the first one is taken at step 0."), presenter)
+        return finish(note(fig, NO_RECORD), presenter)
     labels = run_labels(runs)
     ys = []
     for i, run in enumerate(runs):
