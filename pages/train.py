@@ -5,8 +5,11 @@ import streamlit as st
 from rnnviz import plots
 from rnnviz.app import ui
 from rnnviz.app.escape import md
+from rnnviz.app.limits import Limits
 from rnnviz.app.widgets import config_form
-from rnnviz.config import CLIP_NORM_ON
+from rnnviz.config import CLIP_NORM_ON, RunConfig
+from rnnviz.cost import estimate
+from rnnviz.fit import size_words, time_words
 from rnnviz.run import Run
 
 
@@ -36,6 +39,17 @@ def show_run(run: Run) -> None:
     curves(run, ["Loss", "Gradient norm", "Validation", *run.metric_names])
 
 
+def estimate_line(cfg: RunConfig, limits: Limits) -> None:
+    """The run's estimated time and memory on this server (its speed measured at start)."""
+    cost = estimate(cfg, machine=limits.machine)
+    text = (f"Estimated on this server: about {time_words(cost.total_seconds)} "
+            f"({cost.seconds_per_step * 1000:.0f} ms per step) and {size_words(cost.peak_bytes)} of memory.")
+    if cost.total_seconds > 60:
+        st.warning(text + " Over a minute: fewer steps or a smaller model train faster.")
+    else:
+        st.caption(text)
+
+
 def body() -> None:
     session = ui.session()
     controls, charts = st.columns([2, 3], gap="large")
@@ -45,6 +59,8 @@ def body() -> None:
                      disabled=cfg is None or session.busy):
             ui.start_job(cfg)
             st.rerun()
+        if cfg is not None:
+            estimate_line(cfg, session.limits)
     ui.sync_url()
     with charts:
         run = session.store.current_run()

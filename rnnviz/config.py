@@ -126,7 +126,7 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
               usual=(0, 2**31 - 1)),  # a number box: any seed a person types
     FieldSpec("device", "choice", "auto = cuda, then mps, then cpu", choices=DEVICES),
     FieldSpec("record_every", "int", "look inside the model every N steps (and at the first and last)",
-              low=1, high=1_000_000, usual=(1, 1000)),
+              low=1, high=1_000_000, usual=(1, 10_000)),  # >= any steps the server allows
     FieldSpec("probe_size", "int", "sequences in the fixed probe batch the records look at",
               low=1, high=1024),
 )}

@@ -190,7 +190,7 @@ def calibrate() -> Machine:
     """Measure this machine (about half a second) with torch's current thread count: dense speed
     from a wide run, the cost of a time step from a long thin one, and the instrumented pass."""
     from rnnviz.model import SequenceModel
-    from rnnviz.record import take_record
+    from rnnviz.probe import look_inside
 
     base = RunConfig(cell="lstm", task="sine", steps=6, record_every=6, probe_size=1, seed=0)
     wide = base.replace(hidden_size=128, seq_len=20, batch_size=64)
@@ -208,7 +208,7 @@ def calibrate() -> Machine:
     traced = []
     for _ in range(2):
         start = time.perf_counter()
-        take_record(0, model, task, probe, probe, {}, {})
+        look_inside(0, model, task, probe, probe, {}, {})
         traced.append(time.perf_counter() - start)
     return Machine(flops_per_s=flops / dense_s, step_overhead_s=DEFAULT_MACHINE.step_overhead_s / 2,
                    time_step_s=time_step, traced_op_s=min(traced) / (3 * thin.seq_len))

@@ -3,10 +3,19 @@
 import math
 
 from rnnviz import RunConfig
-from rnnviz.app.limits import CAPS, Limits, fit_limits, record_bytes, record_every_within, server_ranges
+from rnnviz.app.limits import (
+    CAPS,
+    Limits,
+    fit_limits,
+    fit_records,
+    record_bytes,
+    record_every_within,
+    server_ranges,
+)
 from rnnviz.app.settings import Settings
 from rnnviz.cells import CELLS
 from rnnviz.config import FIELDS
+from rnnviz.cost import estimate
 
 
 def names(notices):
@@ -15,11 +24,12 @@ def names(notices):
 
 def test_fit_limits_bounds_the_records_of_a_run():
     limits = Limits(max_records=11, max_record_mb=1000)
-    cfg, notes = fit_limits(RunConfig(steps=1000, record_every=1), limits)
-    assert cfg.steps // cfg.record_every + 2 <= 11 and names(notes) == ["record_every"]
+    cfg, notes = fit_records(RunConfig(steps=1000, record_every=1), limits)
+    assert cfg.steps // cfg.record_every + 2 <= 11 and len(notes) == 1
+    assert notes[0].startswith("we look inside the model every")
     big = RunConfig(hidden_size=256, num_layers=4, seq_len=400, probe_size=32, steps=100)
-    cfg, notes = fit_limits(big, Limits())
-    assert cfg.probe_size < 32 and "probe_size" in names(notes)
+    cfg, notes = fit_records(big, Limits())
+    assert cfg.probe_size < 32 and any("example sequences we look inside" in n for n in notes)
     unchanged = RunConfig()
     assert fit_limits(unchanged, Limits()) == (unchanged, [])
 
@@ -65,3 +75,17 @@ def test_fitted_records_stay_within_the_memory_cap():
         fitted, _ = fit_limits(cfg, limits)
         records = math.ceil(fitted.steps / fitted.record_every) + 2  # step 0, every N, the last step
         assert records * record_bytes(fitted, len(CELLS[cfg.cell].gates)) <= 2 * 2**20 and fitted != cfg
+
+
+def test_the_cost_of_the_whole_config_is_limited_not_each_field():
+    """issue 9: each field within its range, yet together 9 GB and hours per run."""
+    limits = Limits()
+    cfg = RunConfig(cell="lstm", hidden_size=256, num_layers=4, bidirectional=True, seq_len=400,
+                    batch_size=256, steps=3000)
+    fitted, notices = fit_limits(cfg, limits)
+    cost = estimate(fitted, machine=limits.machine)
+    assert cost.peak_bytes <= limits.max_memory_mb * 2**20 and cost.total_seconds <= limits.max_seconds
+    assert cost.seconds_per_step <= limits.max_step_seconds  # so Stop acts within a second
+    assert fitted != cfg and any("so the run fits this server's limits" in n for n in notices)
+    small = RunConfig(hidden_size=16, steps=50)
+    assert fit_limits(small, limits) == (small, [])  # what fits is left alone, without a notice

@@ -291,10 +291,10 @@ def test_a_fitted_value_reaches_the_widget_and_the_link_alike():
     shown = widget(at, "w.record_every").value
     assert shown > 1 and session(at).cfg.record_every == shown
     assert at.query_params["record_every"] == str(shown) and at.query_params["steps"] == "3000"
-    assert any("record_every: raised to" in plain(i.value) for i in at.info)
+    assert any("look inside the model every" in plain(i.value) for i in at.info)
     ok(at.run())  # and it stays so, with the notice told once
     assert widget(at, "w.record_every").value == shown == session(at).cfg.record_every
-    assert not any("record_every" in plain(i.value) for i in at.info)
+    assert not any("look inside the model every" in plain(i.value) for i in at.info)
 
 
 def uploaded(at: AppTest, name: str, run) -> AppTest:
@@ -313,7 +313,7 @@ def test_a_run_file_above_the_limits_is_fitted_on_every_retrain():
     ok(at.button(key="switch.lstm").click().run())  # Gates: train the same with an LSTM
     job = session(at).job
     assert job.config.cell == "lstm" and job.config.hidden_size == 256
-    assert any("hidden_size: 512" in plain(i.value) for i in at.info)
+    assert any("hidden units per layer and direction: 512 is outside" in plain(i.value) for i in at.info)
     finish_job(at)
     ok(at.switch_page("pages/train.py").run())  # no StreamlitValueAboveMaxError: 512 > 256
     assert widget(at, "w.hidden_size").value == 256 and at.button(key="train")

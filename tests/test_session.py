@@ -27,8 +27,10 @@ def test_fit_brings_every_field_within_the_limits_and_says_what_changed():
         value = getattr(cfg, name)
         assert value is None or low <= value <= high, name
     assert cfg.device == "auto"
-    for name in ("hidden_size", "steps", "probe_size", "device", "record_every"):
-        assert any(n.startswith(f"{name}:") for n in notices), (name, notices)
+    said = {"hidden_size": "hidden units per layer", "steps": "optimizer steps", "device": "device:",
+            "probe_size": "example sequences we look inside", "record_every": "look inside the model every"}
+    for name, words in said.items():
+        assert any(words in n for n in notices), (name, notices)
     assert fit(RunConfig(**TINY), limits, ("cpu",)) == (RunConfig(**TINY), [])
 
 
@@ -36,7 +38,7 @@ def test_every_load_and_start_is_fitted():
     session = new_session()
     session.load(HUGE)
     assert session.cfg.hidden_size == 256 and session.widgets_stale
-    assert any("hidden_size" in text for _, text in session.take_flash())
+    assert any("hidden units per layer" in text for _, text in session.take_flash())
     slots = TrainerSlots(1)
     with slots.hold():  # queued: nothing trains
         job = session.start(HUGE.replace(hidden_size=300), slots)

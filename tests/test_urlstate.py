@@ -1,5 +1,7 @@
 """URL state: configs survive the round trip; every bad parameter falls back with a notice naming it."""
 
+import dataclasses
+
 import pytest
 
 from rnnviz import RunConfig
@@ -89,7 +91,8 @@ def test_bad_parameters_never_raise_and_good_ones_survive():
 
 
 def test_too_large_values_are_clamped_to_the_server_limits():
-    limits = Limits()
+    # no cost limits here, so only the per-field ranges act (tests/test_limits.py: the cost)
+    limits = dataclasses.replace(Limits(), max_memory_mb=1e9, max_seconds=1e9, max_step_seconds=1e9)
     state = parse({"steps": "1000000", "hidden_size": "99999"}, limits)
     assert state.config.steps == limits.ranges["steps"][1]
     assert state.config.hidden_size == limits.ranges["hidden_size"][1]

@@ -10,6 +10,10 @@ from typing import Any
 from rnnviz.app.settings import Settings
 from rnnviz.cells import CELLS
 from rnnviz.config import FIELDS, RunConfig
+from rnnviz.cost import DEFAULT_MACHINE, Machine
+from rnnviz.fit import shrink_to_fit
+
+STOP_WITHIN_S = 1.0  # a training step takes at most this long, so Stop acts within about a second
 
 # field -> the Settings attribute that caps it on this server (its size costs memory and time)
 CAPS = {"hidden_size": "max_hidden", "num_layers": "max_layers", "seq_len": "max_seq_len",
@@ -39,14 +43,19 @@ class Limits:
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: server_ranges(Settings()))
     max_records: int = field(default_factory=lambda: Settings().max_records)
     max_record_mb: float = field(default_factory=lambda: Settings().max_run_mb)
+    max_memory_mb: float = field(default_factory=lambda: Settings().max_run_memory_mb)
+    max_seconds: float = field(default_factory=lambda: float(Settings().max_run_s))
+    max_step_seconds: float = STOP_WITHIN_S
+    machine: Machine = DEFAULT_MACHINE  # the app measures its own once (cost.calibrate)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Limits:
-        return cls(server_ranges(settings), settings.max_records, settings.max_run_mb)
+    def from_settings(cls, settings: Settings, machine: Machine = DEFAULT_MACHINE) -> Limits:
+        return cls(server_ranges(settings), settings.max_records, settings.max_run_mb,
+                   settings.max_run_memory_mb, float(settings.max_run_s), STOP_WITHIN_S, machine)
 
     @classmethod
-    def from_env(cls, settings: Settings | None = None) -> Limits:
-        return cls.from_settings(settings or Settings.from_env())
+    def from_env(cls, settings: Settings | None = None, machine: Machine = DEFAULT_MACHINE) -> Limits:
+        return cls.from_settings(settings or Settings.from_env(), machine)
 
 
 def record_bytes(cfg: RunConfig, gates: int) -> int:
@@ -64,6 +73,37 @@ def record_every_within(cfg: RunConfig, max_bytes: float) -> int:
 
 
 def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
+    """The one door to training on this server: `cfg` made to fit every limit, and sentences saying
+    what changed and why. First its records (how often and how much we look inside), then its
+    estimated memory and time as a whole (rnnviz.fit), not field by field. ValueError when even the
+    smallest version of the run would not fit."""
+    cfg, notices = clamp_ranges(cfg, limits)
+    cfg, more = fit_records(cfg, limits)
+    try:
+        cfg, cost = shrink_to_fit(cfg, limits.max_memory_mb * 2**20, limits.max_seconds,
+                                  limits.max_step_seconds, limits.machine)
+    except ValueError as err:  # nothing smaller fits (a huge vocabulary): the default run does
+        default, more = fit_records(RunConfig(), limits)
+        return default, [*notices, f"{err}; using the default settings instead", *more]
+    return cfg, notices + more + cost
+
+
+def clamp_ranges(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
+    """Each bounded field into this server's range, with a notice per change."""
+    changes: dict[str, Any] = {}
+    notices: list[str] = []
+    for name, (low, high) in limits.ranges.items():
+        value = getattr(cfg, name, None)
+        if value is None or isinstance(value, bool) or low <= value <= high:
+            continue
+        bound = high if value > high else low
+        changes[name] = int(bound) if FIELDS[name].kind == "int" else float(bound)
+        notices.append(f"{FIELDS[name].help}: {value:g} is outside this server's range {low:g}–{high:g}; "
+                       f"using {changes[name]:g}")
+    return (cfg.replace(**changes) if changes else cfg), notices
+
+
+def fit_records(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
     """Raise record_every (and shrink the probe batch if need be) so a run's records fit the caps."""
     notices: list[str] = []
     max_bytes = limits.max_record_mb * 2**20
@@ -76,9 +116,11 @@ def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
     changes: dict[str, Any] = {}
     if probe != cfg.probe_size:
         changes["probe_size"] = probe
-        notices.append(f"probe_size: lowered to {probe} so a look inside the model stays small")
+        notices.append(f"the example sequences we look inside lowered from {cfg.probe_size} to {probe}, "
+                       "so each look inside the model stays small")
     if every != cfg.record_every:
         changes["record_every"] = every
-        notices.append(f"record_every: raised to {every} so the run keeps at most {fitting} looks "
-                       f"inside the model ({limits.max_record_mb:g} MB)")
+        notices.append(f"we look inside the model every {every} steps instead of every "
+                       f"{cfg.record_every}, so the run keeps at most {fitting} looks "
+                       f"({limits.max_record_mb:g} MB)")
     return (cfg.replace(**changes) if changes else cfg), notices

@@ -22,26 +22,15 @@ from rnnviz.app.settings import Settings
 from rnnviz.app.slots import TrainerSlots
 from rnnviz.config import RunConfig
 
-INTS = ("hidden_size", "num_layers", "seq_len", "batch_size", "steps", "seed", "record_every", "probe_size")
-
 
 def fit(cfg: RunConfig, limits: Limits, devices: Collection[str]) -> tuple[RunConfig, list[str]]:
-    """Any config -> the nearest one this server runs, with a notice per change: each bounded
-    field into its range, an absent device to auto, then `limits.fit_limits` (records, cost)."""
-    changes: dict[str, Any] = {}
+    """Any config -> the nearest one this server runs, with a notice per change: an absent device
+    to auto, then `limits.fit_limits` (ranges, records, estimated memory and time)."""
     notices: list[str] = []
-    for name, (low, high) in limits.ranges.items():
-        value = getattr(cfg, name, None)
-        if value is None or isinstance(value, bool) or low <= value <= high:
-            continue
-        bound = high if value > high else low
-        changes[name] = int(bound) if name in INTS else float(bound)
-        notices.append(f"{name}: {value:g} is outside this server's range {low:g}–{high:g}; "
-                       f"using {changes[name]:g}")
     if cfg.device not in ("auto", *devices):
-        changes["device"] = "auto"
         notices.append(f"device: {cfg.device} is not available here; using auto")
-    fitted, more = fit_limits(cfg.replace(**changes) if changes else cfg, limits)
+        cfg = cfg.replace(device="auto")
+    fitted, more = fit_limits(cfg, limits)
     return fitted, notices + more
 
 

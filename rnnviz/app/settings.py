@@ -27,6 +27,7 @@ ENV = {
     "max_probe": ("RNNVIZ_MAX_PROBE", 1),
     "max_records": ("RNNVIZ_MAX_RECORDS", 3),
     "max_run_mb": ("RNNVIZ_MAX_RUN_MB", 1),
+    "max_run_memory_mb": ("RNNVIZ_MAX_RUN_MEMORY_MB", 50),
 }
 
 
@@ -48,6 +49,9 @@ class Settings:
     max_probe: int = 32            # probe sequences one record looks at
     max_records: int = 101         # looks inside the model per run (record_every is raised to fit)
     max_run_mb: float = 48.0       # recorded float32 arrays per run
+    # Estimated peak memory of one training (rnnviz.cost): two trainers, ~0.4 GB of process and
+    # the sessions' runs stay within a 2.7 GB Community Cloud app.
+    max_run_memory_mb: float = 600.0
     debug: bool = False            # RNNVIZ_DEBUG=1/true/yes/on: page errors raise, not a short message
 
     @classmethod

@@ -20,19 +20,27 @@ from rnnviz.app.session import Session
 from rnnviz.app.settings import Settings
 from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
+from rnnviz.cost import calibrate
 from rnnviz.devices import available_devices
 from rnnviz.run import Run
 
 log = logging.getLogger(__name__)
-LIMITS = Limits.from_env()
 PRESENTER_CSS = f"<style>{(Path(__file__).with_name('presenter.css')).read_text()}</style>"
+
+
+@st.cache_resource(show_spinner=False)
+def limits() -> Limits:
+    """This server's limits, with its speed measured once per process (about a second), so
+    estimated run times are this machine's."""
+    configure_torch()
+    return Limits.from_env(machine=calibrate())
 
 
 def session() -> Session:
     """This browser session's Session (the only app key in st.session_state besides widget keys),
     made from the link on the session's first run."""
     if "session" not in st.session_state:
-        st.session_state["session"] = Session.from_link(st.query_params.to_dict(), LIMITS,
+        st.session_state["session"] = Session.from_link(st.query_params.to_dict(), limits(),
                                                         available_devices())
     return st.session_state["session"]
 
