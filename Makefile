@@ -23,7 +23,7 @@ lint: venv-dev
 	$(BIN)/ruff check .
 
 lessons: venv  ## train every preset on seeds 0-9 and check its claims (several minutes)
-	$(BIN)/python -m rnnviz.lessons --seeds 0-9
+	$(BIN)/python -m rnnviz lessons --seeds 0-9
 
 bench: venv-dev  ## print the benchmark tables (not part of the tests)
 	$(BIN)/python -m bench.bench_pages
