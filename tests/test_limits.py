@@ -89,3 +89,9 @@ def test_the_cost_of_the_whole_config_is_limited_not_each_field():
     assert fitted != cfg and any("so the run fits this server's limits" in n for n in notices)
     small = RunConfig(hidden_size=16, steps=50)
     assert fit_limits(small, limits) == (small, [])  # what fits is left alone, without a notice
+
+
+def test_a_text_with_too_many_symbols_is_capped_and_the_student_told():
+    text = "".join(chr(0x4E00 + i % 5000) for i in range(12_000))  # 5,000 distinct characters
+    cfg, notices = fit_limits(RunConfig(cell="gru", task="chars", task_options={"text": text}), Limits())
+    assert any("5,000 distinct characters" in n for n in notices)

@@ -12,6 +12,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import FIELDS, RunConfig
 from rnnviz.cost import DEFAULT_MACHINE, Machine
 from rnnviz.fit import shrink_to_fit
+from rnnviz.tasks import make_task
 
 STOP_WITHIN_S = 1.0  # a training step takes at most this long, so Stop acts within about a second
 
@@ -85,7 +86,8 @@ def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
     except ValueError as err:  # nothing smaller fits (a huge vocabulary): the default run does
         default, more = fit_records(RunConfig(), limits)
         return default, [*notices, f"{err}; using the default settings instead", *more]
-    return cfg, notices + more + cost
+    vocabulary = getattr(make_task(cfg), "vocab_note", None)  # a text with too many symbols: capped
+    return cfg, notices + more + cost + ([vocabulary] if vocabulary else [])
 
 
 def clamp_ranges(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
