@@ -12,18 +12,23 @@ from typing import Any
 
 MAX_CHARS = 200  # one echoed notice; the rest is cut with an ellipsis
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# GFM turns bare URLs, www. names and e-mail addresses into links even when their punctuation is
+# escaped: a zero-width space after the scheme, "www" or before "@" stops it and shows the same text.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|www)(?=\\[:.])|(?=\\@))")
+ZWSP = "\u200b"
 # The tags our own figures use; every other "<" in a figure's text is shown as a character.
 _OWN_TAGS = re.compile(r"<(?!/?(?:b|i|br|sup|sub)\s*/?>)", re.IGNORECASE)
 
 
 def md(text: Any, max_chars: int = MAX_CHARS) -> str:
     """`text` as Markdown that shows exactly these characters: every ASCII punctuation mark is
-    backslash-escaped (CommonMark allows it for all of them), so no link, image, autolink, HTML,
-    emphasis or LaTeX can form; line breaks become spaces; long text is cut."""
+    backslash-escaped (CommonMark allows it for all of them), so no link, image, HTML, emphasis or
+    LaTeX can form, and URLs are broken by an invisible space so GFM cannot autolink them; line
+    breaks become spaces; long text is cut."""
     text = " ".join(str(text).split())
     if len(text) > max_chars:
         text = text[:max_chars - 1] + "…"
-    return _PUNCTUATION.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda m: m.group(0) + ZWSP, _PUNCTUATION.sub(r"\\\1", text))
 
 
 def summary(notices: Sequence[str], shown: int = 5) -> str | None:
