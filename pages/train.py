@@ -75,6 +75,7 @@ def body() -> None:
             estimate_line(cfg, session.limits)
     ui.sync_url()
     with charts:
+        ui.notices()
         run = session.store.current_run()
         if session.busy:
             ui.job_panel(lambda live: curves(live, ["Loss", "Gradient norm"], live=True))

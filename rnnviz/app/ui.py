@@ -80,12 +80,19 @@ def sync_url() -> str:
 
 
 def frame(title: str, body: Callable[[], Any], live_charts: bool = False) -> None:
-    """Every page: the session, the sidebar (pages, runs, link), one-time notices, the running
-    job, then the page's own body inside `guard`."""
+    """Every page: the session, the sidebar (pages, runs, link), one-time notices and the running
+    job (Train, with `live_charts`, draws these itself), then the page's own body inside `guard`."""
     presenter = guard_value(lambda: session().presenter, False)
     st.set_page_config(page_title=f"{title} · rnnviz", page_icon=":material/insights:", layout="wide",
                        initial_sidebar_state="collapsed" if presenter else "auto")  # a projector's width
     guard(lambda: _frame(title, body, live_charts))
+
+
+def notices() -> None:
+    """One-time notices (a run finished, a file opened). Train draws them atop its charts, in the
+    room the live panel's progress bar took, so the charts do not move when a run ends."""
+    for kind, text in session().take_flash():  # plain text, some of it from files and links
+        getattr(st, kind)(escape.md(text, 1000))
 
 
 def guard_value(fn: Callable[[], Any], default: Any) -> Any:
@@ -117,9 +124,8 @@ def _frame(title: str, body: Callable[[], Any], live_charts: bool) -> None:
     if (text := escape.summary(s.link_notices)) is not None:
         st.warning(text)
         s.link_notices = []
-    for kind, text in s.take_flash():  # plain text, some of it from files and links
-        getattr(st, kind)(escape.md(text, 1000))
     if not live_charts:
+        notices()
         job_panel()
         showing_line(s)
     guard(body)

@@ -22,7 +22,7 @@ DIVERGING = "RdBu_r"  # blue < 0 < red, centred with zmid=0
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 TIME_AXIS = "time step t (position in the input sequence)"  # x axis of every view along a sequence
 MIN_FONT = 14
-HINT_WIDTH = 100  # characters per subtitle line
+HINT_WIDTH = 75  # characters per subtitle line: fits a chart in the narrower column at 1440 px
 TITLE_PX, LINE_PX, LEGEND_ROW_PX = 40, 20, 28  # heights in the top margin at the house font size
 GRID = "rgba(128, 128, 128, 0.25)"  # grid lines that read on a light and on a dark page
 
@@ -65,8 +65,8 @@ def new_figure(title: str, hint: str = "", x_title: str = "", y_title: str = "")
 
 
 def scale_fonts(fig: go.Figure, factor: float = 1.5) -> go.Figure:
-    """Scale every font of `fig` (for a projector), re-wrapping the subtitle to the same width in
-    pixels; returns the same figure."""
+    """Scale every font of `fig` (for a projector: one chart across the screen, so at 1.5x the
+    subtitle keeps its words per line); returns the same figure."""
     size = lambda s, default=MIN_FONT: (s or default) * factor  # noqa: E731
     fig.update_layout(font_size=size(fig.layout.font.size), legend_font_size=size(None),
                       title_font_size=size(fig.layout.title.font.size, 20))
@@ -74,7 +74,7 @@ def scale_fonts(fig: go.Figure, factor: float = 1.5) -> go.Figure:
     subtitle.font.size = size(subtitle.font.size)
     text = (subtitle.text or "").replace("<br>", " ")
     if "<" not in text:  # plain words (no markup to cut in half): fewer per line at a bigger size
-        subtitle.text = "<br>".join(textwrap.wrap(text, int(HINT_WIDTH / factor)))
+        subtitle.text = "<br>".join(textwrap.wrap(text, int(HINT_WIDTH * 1.5 / factor)))
     for annotation in fig.layout.annotations:
         annotation.font.size = size(annotation.font.size)
     return place_legend(fig)
