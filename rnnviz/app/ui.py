@@ -27,7 +27,7 @@ from rnnviz.run import Run
 
 log = logging.getLogger(__name__)
 PRESENTER_CSS = f"<style>{(Path(__file__).with_name('presenter.css')).read_text()}</style>"
-PRESENTER_HEIGHT = 560  # px: a chart and its view picker fit a 1024x768 or 1280x720 projector
+PRESENTER_HEIGHT = 600  # px: one chart fills a 1024x768 or 1280x720 projector
 CHART_HEIGHT = 450  # px: Streamlit's default, fixed so live and final charts take the same room
 
 

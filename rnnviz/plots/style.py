@@ -23,7 +23,7 @@ SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 TIME_AXIS = "time step t (position in the input sequence)"  # x axis of every view along a sequence
 MIN_FONT = 14
 HINT_WIDTH = 75  # characters per subtitle line: fits a chart in the narrower column at 1440 px
-TITLE_PX, LINE_PX, LEGEND_ROW_PX = 40, 20, 28  # heights in the top margin at the house font size
+TITLE_PX, LINE_PX, LEGEND_ROW_PX = 36, 19, 28  # heights in the top margin at the house font size
 GRID = "rgba(128, 128, 128, 0.25)"  # grid lines that read on a light and on a dark page
 
 # Transparent backgrounds and no font colour: the page's theme (light or dark) shows through and
@@ -47,7 +47,7 @@ for _axis in (TEMPLATE.layout.xaxis, TEMPLATE.layout.yaxis):
     _axis.title.font.color = None
 # On a dark page the palette's dark blue and black swap for their light partners (as in
 # .streamlit/config.toml's [theme.dark]); everything else reads on both.
-DARK_SWAPS = {"#0072B2": "#56B4E9", "#000000": "#FFFFFF"}
+DARK_SWAPS = {"#0072B2": "#56B4E9", "#000000": "#FFFFFF", "rgba(255,255,255,0.8)": "rgba(14,17,23,0.8)"}
 DARK_FONT = "#FAFAFA"
 
 
