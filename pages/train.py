@@ -50,11 +50,23 @@ def estimate_line(cfg: RunConfig, limits: Limits) -> None:
         st.caption(text)
 
 
+def layout(presenter: bool) -> tuple:
+    """(action, charts, controls): where the student looks first holds Train/Stop and the charts.
+
+    Wide screen: Train on top of the controls, charts on the right. Presenter: one column, Train
+    and the charts first, the controls under them."""
+    if presenter:
+        return st.container(), st.container(key="train-charts"), st.container()
+    controls, charts = st.columns([2, 3], gap="large")
+    return controls.container(), charts.container(key="train-charts"), controls.container()
+
+
 def body() -> None:
     session = ui.session()
-    controls, charts = st.columns([2, 3], gap="large")
+    action, charts, controls = layout(session.presenter)
     with controls:
         cfg = config_form(session)
+    with action:  # drawn above the form, filled once the form has made the config
         if st.button("Train", type="primary", icon=":material/play_arrow:", width="stretch", key="train",
                      disabled=cfg is None or session.busy):
             ui.start_job(cfg)
@@ -63,6 +75,7 @@ def body() -> None:
             estimate_line(cfg, session.limits)
     ui.sync_url()
     with charts:
+        ui.notices()
         run = session.store.current_run()
         if session.busy:
             ui.job_panel(lambda live: curves(live, ["Loss", "Gradient norm"], live=True))

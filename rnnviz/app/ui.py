@@ -22,10 +22,13 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.cost import calibrate
 from rnnviz.devices import available_devices
+from rnnviz.plots.style import for_dark
 from rnnviz.run import Run
 
 log = logging.getLogger(__name__)
 PRESENTER_CSS = f"<style>{(Path(__file__).with_name('presenter.css')).read_text()}</style>"
+PRESENTER_HEIGHT = 600  # px: one chart fills a 1024x768 or 1280x720 projector
+CHART_HEIGHT = 450  # px: Streamlit's default, fixed so live and final charts take the same room
 
 
 @st.cache_resource(show_spinner=False)
@@ -77,10 +80,37 @@ def sync_url() -> str:
 
 
 def frame(title: str, body: Callable[[], Any], live_charts: bool = False) -> None:
-    """Every page: the session, the sidebar (pages, runs, link), one-time notices, the running
-    job, then the page's own body inside `guard`."""
-    st.set_page_config(page_title=f"{title} · rnnviz", page_icon=":material/insights:", layout="wide")
+    """Every page: the session, the sidebar (pages, runs, link), one-time notices and the running
+    job (Train, with `live_charts`, draws these itself), then the page's own body inside `guard`."""
+    presenter = guard_value(lambda: session().presenter, False)
+    st.set_page_config(page_title=f"{title} · rnnviz", page_icon=":material/insights:", layout="wide",
+                       initial_sidebar_state="collapsed" if presenter else "auto")  # a projector's width
     guard(lambda: _frame(title, body, live_charts))
+
+
+def notices() -> None:
+    """One-time notices (a run finished, a file opened). Train draws them atop its charts, in the
+    room the live panel's progress bar took, so the charts do not move when a run ends."""
+    for kind, text in session().take_flash():  # plain text, some of it from files and links
+        getattr(st, kind)(escape.md(text, 1000))
+
+
+def guard_value(fn: Callable[[], Any], default: Any) -> Any:
+    """fn(), or `default` if it fails (the page's own guard then shows the error)."""
+    try:
+        return fn()
+    except Exception:
+        return default
+
+
+def showing_line(s: Session) -> None:
+    """While a run trains, which run the view page shows (its charts are not the training run's)."""
+    run = s.store.current_run()
+    if s.job is None or run is None:
+        return
+    doing = "is training" if s.job.state == "training" else "is waiting for a trainer"
+    st.info(f"Showing run **{escape.md(run.name)}** ({escape.md(run.status)}); run #{s.store.counter + 1} "
+            f"{doing} — its charts appear here when it finishes.", icon=":material/info:")
 
 
 def _frame(title: str, body: Callable[[], Any], live_charts: bool) -> None:
@@ -94,10 +124,10 @@ def _frame(title: str, body: Callable[[], Any], live_charts: bool) -> None:
     if (text := escape.summary(s.link_notices)) is not None:
         st.warning(text)
         s.link_notices = []
-    for kind, text in s.take_flash():  # plain text, some of it from files and links
-        getattr(st, kind)(escape.md(text, 1000))
     if not live_charts:
+        notices()
         job_panel()
+        showing_line(s)
     guard(body)
 
 
@@ -135,8 +165,12 @@ def plot(fn: Callable[..., Any], *args: Any, key: str | None = None, **kwargs: A
 
 
 def _plot(fig: Any, key: str, presenter: bool) -> None:
-    if presenter:  # the figure's own (scaled) fonts and a taller chart for the back row
-        fig.update_layout(height=max(fig.layout.height or 0, 650))
+    # A fixed height (taller for the back row): a live chart and the final one take the same room.
+    height = max(fig.layout.height or 0, PRESENTER_HEIGHT) if presenter else fig.layout.height or CHART_HEIGHT
+    fig.update_layout(height=height)
+    if st.context.theme.type == "dark":  # None under AppTest and on a session's first run
+        fig = for_dark(fig)
+    # Presenter: the figure's own (scaled) fonts, which Streamlit's theme would replace.
     st.plotly_chart(fig, key=key, config={"displaylogo": False}, theme=None if presenter else "streamlit")
 
 

@@ -17,22 +17,38 @@ from rnnviz.run import Run
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 GATE_COLORS = {"input": "#0072B2", "forget": "#E69F00", "cell": "#009E73", "output": "#D55E00",
                "reset": "#CC79A7", "update": "#56B4E9", "new": "#009E73", "hidden": "#000000"}
-REFERENCE = "#555555"  # baselines, unit circles, thresholds
+REFERENCE = "#888888"  # baselines, unit circles, thresholds: mid grey, readable on light and dark
 DIVERGING = "RdBu_r"  # blue < 0 < red, centred with zmid=0
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 TIME_AXIS = "time step t (position in the input sequence)"  # x axis of every view along a sequence
 MIN_FONT = 14
-HINT_WIDTH = 100  # characters per subtitle line
+HINT_WIDTH = 75  # characters per subtitle line: fits a chart in the narrower column at 1440 px
+TITLE_PX, LINE_PX, LEGEND_ROW_PX = 36, 19, 28  # heights in the top margin at the house font size
+GRID = "rgba(128, 128, 128, 0.25)"  # grid lines that read on a light and on a dark page
 
+# Transparent backgrounds and no font colour: the page's theme (light or dark) shows through and
+# Streamlit's theme colours the text. The legend is a row above the plot area, never inside it.
 TEMPLATE = go.layout.Template(pio.templates["plotly_white"])
 TEMPLATE.layout.update(
     font=dict(size=MIN_FONT, family="Helvetica, Arial, sans-serif"),
-    title=dict(font=dict(size=20), x=0.01, xanchor="left"),
+    title=dict(font=dict(size=20), x=0.01, xanchor="left", y=1, yref="container", yanchor="top",
+               pad=dict(t=12)),
     colorway=list(PALETTE),
-    legend=dict(font=dict(size=MIN_FONT)),
+    paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+    legend=dict(font=dict(size=MIN_FONT), orientation="h", x=0, xanchor="left", y=1, yanchor="bottom",
+                yref="paper", bgcolor="rgba(0,0,0,0)"),
     hoverlabel=dict(font=dict(size=MIN_FONT)),
     margin=dict(l=70, r=30, t=90, b=60),
 )
+TEMPLATE.layout.font.color = None
+TEMPLATE.layout.title.font.color = None
+for _axis in (TEMPLATE.layout.xaxis, TEMPLATE.layout.yaxis):
+    _axis.update(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
+    _axis.title.font.color = None
+# On a dark page the palette's dark blue and black swap for their light partners (as in
+# .streamlit/config.toml's [theme.dark]); everything else reads on both.
+DARK_SWAPS = {"#0072B2": "#56B4E9", "#000000": "#FFFFFF", "rgba(255,255,255,0.8)": "rgba(14,17,23,0.8)"}
+DARK_FONT = "#FAFAFA"
 
 
 def new_figure(title: str, hint: str = "", x_title: str = "", y_title: str = "") -> go.Figure:
@@ -42,21 +58,57 @@ def new_figure(title: str, hint: str = "", x_title: str = "", y_title: str = "")
     fig.update_layout(template=TEMPLATE, uirevision=title,  # keep zoom across live redraws
                       title=dict(text=title, subtitle=dict(text="<br>".join(lines),
                                                            font=dict(size=MIN_FONT))),
-                      margin_t=60 + 20 * len(lines))
+                      margin_t=TITLE_PX + LINE_PX * len(lines))
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return fig
 
 
 def scale_fonts(fig: go.Figure, factor: float = 1.5) -> go.Figure:
-    """Scale every font of `fig` (for a projector); returns the same figure."""
+    """Scale every font of `fig` (for a projector: one chart across the screen, so at 1.5x the
+    subtitle keeps its words per line); returns the same figure."""
     size = lambda s, default=MIN_FONT: (s or default) * factor  # noqa: E731
     fig.update_layout(font_size=size(fig.layout.font.size), legend_font_size=size(None),
                       title_font_size=size(fig.layout.title.font.size, 20))
-    fig.layout.title.subtitle.font.size = size(fig.layout.title.subtitle.font.size)
-    fig.layout.margin.t = size(fig.layout.margin.t, 90)
+    subtitle = fig.layout.title.subtitle
+    subtitle.font.size = size(subtitle.font.size)
+    text = (subtitle.text or "").replace("<br>", " ")
+    if "<" not in text:  # plain words (no markup to cut in half): fewer per line at a bigger size
+        subtitle.text = "<br>".join(textwrap.wrap(text, int(HINT_WIDTH * 1.5 / factor)))
     for annotation in fig.layout.annotations:
         annotation.font.size = size(annotation.font.size)
+    return place_legend(fig)
+
+
+NO_LEGEND = ("heatmap", "contour", "surface", "image")  # trace types plotly leaves out of a legend
+
+
+def _shows_legend(fig: go.Figure) -> list[str]:
+    """Names of the legend's entries (plotly shows a legend for two or more named traces)."""
+    named = [t.name for t in fig.data if t.name and t.showlegend is not False and t.type not in NO_LEGEND]
+    return named if fig.layout.showlegend or (fig.layout.showlegend is None and len(named) > 1) else []
+
+
+def place_legend(fig: go.Figure, width_px: int = 850) -> go.Figure:
+    """Room in the top margin for the title, the subtitle's lines and the legend's rows (estimated
+    for a chart `width_px` wide), so the legend sits between the subtitle and the plot area."""
+    factor = (fig.layout.font.size or MIN_FONT) / MIN_FONT
+    lines = (fig.layout.title.subtitle.text or "").count("<br>") + bool(fig.layout.title.subtitle.text)
+    entries = _shows_legend(fig)
+    char_px = 0.5 * MIN_FONT * factor
+    entries_px = sum(len(name) * char_px + 40 * factor for name in entries)
+    rows = -(-int(entries_px) // width_px) if entries else 0
+    fig.layout.margin.t = factor * (TITLE_PX + LINE_PX * lines + LEGEND_ROW_PX * rows + 8)
+    return fig
+
+
+def for_dark(fig: go.Figure) -> go.Figure:
+    """The same figure for a dark page: light text and the palette's light partners."""
+    text = fig.to_json()
+    for light, dark in DARK_SWAPS.items():
+        text = text.replace(light, dark).replace(light.lower(), dark)
+    fig = go.Figure(pio.from_json(text))
+    fig.update_layout(font_color=DARK_FONT)
     return fig
 
 
@@ -64,8 +116,9 @@ NO_RECORD = "No record yet: the first one is taken at step 0."  # every view bef
 
 
 def finish(fig: go.Figure, presenter: bool = False) -> go.Figure:
-    """Last touch of every public figure function: bigger fonts for a presenter."""
-    return scale_fonts(fig, 1.5) if presenter else fig
+    """Last touch of every public figure function: bigger fonts for a presenter, and room above
+    the plot area for the title and the legend."""
+    return scale_fonts(fig, 1.5) if presenter else place_legend(fig)
 
 
 def note(fig: go.Figure, text: str) -> go.Figure:
