@@ -109,10 +109,9 @@ def test_parse_presets():
 
 
 def history_run(losses, norms) -> rnnviz.Run:
-    run = rnnviz.Run(config=rnnviz.RunConfig(), baseline_loss=1.0)
-    run.rows = [{"step": i, "loss": loss, "grad_norm": g, "grad_norm_clipped": g, "clipped": False}
-                for i, (loss, g) in enumerate(zip(losses, norms, strict=True))]
-    return run
+    rows = [{"step": i, "loss": loss, "grad_norm": g, "grad_norm_clipped": g, "clipped": False}
+            for i, (loss, g) in enumerate(zip(losses, norms, strict=True))]
+    return rnnviz.Run(config=rnnviz.RunConfig(), baseline_loss=1.0, rows=rows)
 
 
 def test_measurements_treat_a_non_finite_history_as_a_spike():
