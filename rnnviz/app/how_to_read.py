@@ -38,7 +38,8 @@ to read. A GRU's *update* gate near 1 keeps $h_{t-1}$; its *reset* gate chooses 
 candidate *new* state sees.
 
 **Saturation** is the share of gate values below 0.1 or above 0.9: saturated gates act as switches,
-which is what a trained gate often becomes; they also pass little gradient.
+which is what a trained gate often becomes. A saturated gate's own weights get little gradient (the
+sigmoid is flat there); a forget gate held near 1 still passes the cell state's gradient on whole.
 
 **Cell state** (LSTM only): c_t per unit. Flat horizontal bands are values carried unchanged over
 many steps: that is the long memory the forget gate protects.""",
