@@ -96,6 +96,7 @@ class Trace:
     gates: list[dict[str, Tensor]] = field(default_factory=list)  # per layer {gate: (B, T, H*D)}
     cell_state: list[Tensor] = field(default_factory=list)        # per layer (B, T, H*D), LSTM only
     steps: list[list[Tensor]] = field(default_factory=list)       # per layer and direction: h_t tensors
+    cell_steps: list[list[Tensor]] = field(default_factory=list)  # ... and c_t tensors, LSTM only
     h_n: Tensor | None = None                                      # (L*D, B, H) as torch.nn returns
     c_n: Tensor | None = None                                      # (L*D, B, H), LSTM only
 
@@ -189,6 +190,8 @@ class RecurrentLayer(nn.Module):
             index = layer * self.directions + direction
             hs, cs, gs = self._direction(x, layer, direction, h0[index], c0[index])
             trace.steps.append(hs)  # in walking order: the reverse direction's h_T comes first
+            if self.cell == "lstm":
+                trace.cell_steps.append(cs)
             finals.append((hs[-1], cs[-1]))  # the last state walked is torch's h_n / c_n
             if direction == 1:  # the reverse direction walked time backwards
                 hs, cs, gs = hs[::-1], cs[::-1], gs[::-1]

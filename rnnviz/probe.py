@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz.cells import Trace
 from rnnviz.model import SequenceModel, recurrent_blocks
 from rnnviz.run import Record
 from rnnviz.tasks import Task
@@ -32,7 +33,9 @@ def total_norm(params: list[torch.nn.Parameter]) -> float:
 
 def grad_norms_by_time(loss: Tensor, steps: list[list[Tensor]], directions: int,
                        retain_graph: bool) -> np.ndarray:
-    """(L, T) float64: ||d loss / d h_t|| per layer, both directions of a layer taken together."""
+    """(L, T) float64: ||d loss / d h_t|| per layer, both directions of a layer taken together.
+
+    `steps` may hold the h_t lists then the c_t lists (2L layers): one backward pass for both."""
     flat = [h for direction in steps for h in direction]
     grads = torch.autograd.grad(loss, flat, retain_graph=retain_graph, allow_unused=True)
     present = [g for g in grads if g is not None]
@@ -45,6 +48,14 @@ def grad_norms_by_time(loss: Tensor, steps: list[list[Tensor]], directions: int,
         squares = squares.reshape(-1, 2, T)
         squares = squares[:, 0] + squares[:, 1].flip(-1)  # back to time order
     return numpy(squares.sqrt(), torch.float64)
+
+
+def state_grad_norms(loss: Tensor, trace: Trace, directions: int,
+             retain_graph: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """||d loss / d h_t|| and, for an LSTM, ||d loss / d c_t||: each (L, T)."""
+    both = grad_norms_by_time(loss, trace.steps + trace.cell_steps, directions, retain_graph)
+    L = len(trace.steps) // directions
+    return both[:L], (both[L:] if trace.cell_steps else None)
 
 
 def param_grad_norms(model: SequenceModel) -> dict[str, float]:
@@ -84,10 +95,10 @@ def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor
         out, trace = model.traced(x)
         last = task.last_loss(out, y)
         every = task.targets == "every"
-        by_time = grad_norms_by_time(last, trace.steps, model.rnn.directions, retain_graph=every)
+        by_time, cell_by_time = state_grad_norms(last, trace, model.rnn.directions, retain_graph=every)
         total = task.loss(out, y) if every else last
-        by_time_total = (grad_norms_by_time(total, trace.steps, model.rnn.directions, False)
-                         if every else None)
+        by_time_total, cell_by_time_total = (state_grad_norms(total, trace, model.rnn.directions, False)
+                                             if every else (None, None))
     with torch.no_grad():
         val_out = model(val[0])
         val_loss = float(task.loss(val_out, val[1]))
@@ -100,6 +111,8 @@ def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor
         cell_state=[numpy(c) for c in trace.cell_state],
         grad_by_time=by_time,
         grad_by_time_total=by_time_total,
+        cell_grad_by_time=cell_by_time,
+        cell_grad_by_time_total=cell_by_time_total,
         param_grad_norm=grad_before,
         param_grad_norm_clipped=grad_after,
         spectral_radius={k: spectral_radius(v) for k, v in eigenvalues.items()},

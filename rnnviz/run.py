@@ -35,6 +35,10 @@ class Record:
     probe_loss: float
     val_loss: float                         # held-out batch (a fixed validation batch)
     val_metrics: dict[str, float] = field(default_factory=dict)
+    # LSTM only, else None: ||dL_T/dc_t|| (L, T), the cell state's gradient, and the same for the
+    # total loss where the loss is per step (None for older run files, which lack them)
+    cell_grad_by_time: np.ndarray | None = None
+    cell_grad_by_time_total: np.ndarray | None = None
 
 
 @dataclass
@@ -46,6 +50,8 @@ class Run:
     rows: StepLog = field(default_factory=StepLog)  # one entry per optimizer step; a list of dicts is
     #                                                 accepted and stored by column
     baseline_loss: float = float("nan")
+    val_baseline_loss: float = float("nan")  # the validation split's own best constant (nan: as above)
+    val_unseen_share: float = 0.0            # share of validation targets never seen in training
     status: str = "running"                 # "running", "finished", "stopped", "diverged at step k"
     device: str = "cpu"
     task_kind: str = "regression"

@@ -2,7 +2,8 @@
 
 Layout: "rnnviz.json" (UTF-8 JSON as uint8), "history/<column>", "probe_inputs", and per record i
 "records/<i>/hidden/<layer>", ".../gates/<layer>/<gate>", ".../cell_state/<layer>", ".../grad_by_time",
-".../grad_by_time_total", ".../<dict name>" (values; the keys are in the JSON), ".../eigenvalues/<key>".
+".../grad_by_time_total", ".../cell_grad_by_time[_total]" (LSTM), ".../<dict name>" (values; the keys
+are in the JSON), ".../eigenvalues/<key>".
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rnnviz.run import HISTORY_COLUMNS, Record, Run, StepLog
 FORMAT, VERSION = "rnnviz-run", 1
 META = "rnnviz.json"
 FLOAT_DICTS = ("param_grad_norm", "param_grad_norm_clipped", "spectral_radius")
+CELL_GRADS = ("cell_grad_by_time", "cell_grad_by_time_total")  # LSTM only; absent from older files
 DEFAULT_LIMITS = FileLimits()
 PathOrFile = str | os.PathLike | IO[bytes]
 
@@ -85,15 +87,20 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
         arrays[f"{pre}grad_by_time"] = r.grad_by_time
         if r.grad_by_time_total is not None:
             arrays[f"{pre}grad_by_time_total"] = r.grad_by_time_total
+        for name in CELL_GRADS:
+            if getattr(r, name) is not None:
+                arrays[pre + name] = getattr(r, name)
         for name in FLOAT_DICTS:
             arrays[pre + name] = np.array(list(getattr(r, name).values()), dtype=np.float64)
         records.append({"step": int(r.step), "probe_loss": _num(r.probe_loss), "val_loss": _num(r.val_loss),
                         "val_metrics": {k: _num(v) for k, v in r.val_metrics.items()},
                         "gates": [list(g) for g in r.gates], "eigenvalues": list(r.eigenvalues),
                         "has_total": r.grad_by_time_total is not None,
+                        "cell_grads": [name for name in CELL_GRADS if getattr(r, name) is not None],
                         **{name: list(getattr(r, name)) for name in FLOAT_DICTS}})
     meta = {"format": FORMAT, "version": VERSION, "config": run.config.to_dict(), "status": run.status,
             "device": run.device, "baseline_loss": _num(run.baseline_loss), "task_kind": run.task_kind,
+            "val_baseline_loss": _num(run.val_baseline_loss), "val_unseen_share": _num(run.val_unseen_share),
             "metric_names": list(run.metric_names), "probe_tokens": run.probe_tokens,
             "elapsed_s": _num(run.elapsed_s), "name": run.name, "history": {"columns": columns},
             "records": records}
@@ -211,6 +218,9 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
         if records and step <= records[-1].step:
             raise ValueError(f"{pre}step: records must be in increasing step order")
         has_total = schema.typed(rec["has_total"], bool, f"{pre}has_total")
+        cell_grads = schema.strings(rec.get("cell_grads", []), f"{pre}cell_grads")  # older files: none
+        if not set(cell_grads) <= set(CELL_GRADS):
+            raise ValueError(f"{pre}cell_grads: expected names among {', '.join(CELL_GRADS)}")
         dicts = {name: dict(zip(keys, get(pre + name, "f", (len(keys),)).tolist(), strict=True))
                  for name in FLOAT_DICTS
                  for keys in [schema.names(rec[name], schema.PARAMETER, pre + name, schema.MAX_KEYS)]}
@@ -228,6 +238,7 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             probe_loss=schema.number(rec["probe_loss"], f"{pre}probe_loss"),
             val_loss=schema.number(rec["val_loss"], f"{pre}val_loss"),
             val_metrics={k: schema.number(v, f"{pre}val_metrics.{k}") for k, v in val_metrics.items()},
+            **{name: get(pre + name, "f", (L, T)) for name in cell_grads},
             **dicts))
 
     elapsed = schema.number(meta["elapsed_s"], "elapsed_s")
@@ -236,6 +247,8 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
     return Run(config=cfg, records=records, rows=rows, elapsed_s=elapsed,
                status=schema.status(meta["status"], limits.max_steps),
                baseline_loss=schema.number(meta["baseline_loss"], "baseline_loss"),
+               val_baseline_loss=schema.number(meta.get("val_baseline_loss", "nan"), "val_baseline_loss"),
+               val_unseen_share=schema.number(meta.get("val_unseen_share", 0.0), "val_unseen_share"),
                device=schema.matching(meta["device"], schema.DEVICE, "device"),
                task_kind=schema.matching(meta["task_kind"], schema.TASK_KIND, "task_kind"),
                metric_names=tuple(metric_names), probe_tokens=probe_tokens, probe_inputs=probe_inputs,

@@ -72,7 +72,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     model = SequenceModel(cfg, task, init_gen).to(device)
     params = list(model.parameters())
     optimizer = make_optimizer(cfg, params)
+    val_baseline, val_unseen = task.val_baseline()
     run = Run(config=cfg, baseline_loss=float(task.baseline_loss), device=str(device),
+              val_baseline_loss=val_baseline, val_unseen_share=val_unseen,
               task_kind=task.kind, probe_tokens=task.tokens(probe[0].cpu()),
               probe_inputs=probe[0].cpu().numpy())
     started = last_progress = time.perf_counter()

@@ -34,6 +34,9 @@ def runs() -> dict[str, rnnviz.Run]:
         "single": rnnviz.train(tiny(cell="gru"), stop=never),  # stopped before step 0: one record
         "seq2": rnnviz.train(tiny(cell="rnn_relu", seq_len=2, steps=3)),
         "text": rnnviz.train(tiny(cell="gru", task="chars", seq_len=12, steps=10)),
+        "sine_lstm": rnnviz.train(tiny(cell="lstm", task="sine")),
+        "value_clip": rnnviz.train(tiny(cell="rnn_tanh", clip_mode="value", clip_norm=0.01)),
+        "words": rnnviz.train(tiny(cell="gru", task="words", seq_len=12, steps=10)),
     }
     assert out["diverged"].diverged and out["stopped"].records[-1].param_grad_norm == {}
     assert len(out["single"].records) == 1 and out["single"].history.empty and out["text"].probe_tokens
@@ -147,7 +150,8 @@ def test_grad_by_time_floors_and_marks_underflow_and_overflow(runs):
     assert list(under.x) == list(np.flatnonzero(zero)) and (np.asarray(under.y) > 0).all()
     assert list(trace(fig, "nonfinite").x) == list(np.flatnonzero(bad))
     assert np.isnan(trace(fig, "grad").y[bad]).all()
-    assert any("underflow" in t for t in annotations(fig))
+    floor = trace(fig, "floor")  # the floor line is a legend entry, not a label over the curves
+    assert "underflow" in floor.name and set(floor.y) == {float(np.asarray(under.y)[0])}
 
 
 def test_grad_by_time_all_layers_and_many_runs(runs):
@@ -304,3 +308,109 @@ def test_empty_inputs_give_a_note_not_an_error(runs):
                 plots.spectral_radius_figure(fresh), plots.grad_heatmap_figure(fresh)):
         assert annotations(fig) and json.loads(fig.to_json())
     assert plots.text_activation_html(fresh, -1, 0) == ""
+
+
+def subtitle(fig: go.Figure) -> str:
+    return fig.layout.title.subtitle.text.replace("<br>", " ")
+
+
+def test_grad_by_time_shows_the_loss_trained_by_default_and_the_last_step_as_an_option(runs):
+    sine = runs["sine_lstm"]  # a target at every step: two different losses
+    record = sine.records[-1]
+    trained, last = plots.grad_by_time_figure(sine), plots.grad_by_time_figure(sine, total=False)
+    np.testing.assert_allclose(trace(trained, "grad").y, record.grad_by_time_total[-1], rtol=1e-12)
+    np.testing.assert_allclose(trace(trained, "cell_grad").y, record.cell_grad_by_time_total[-1], rtol=1e-12)
+    np.testing.assert_allclose(trace(last, "grad").y, record.grad_by_time[-1], rtol=1e-12)
+    np.testing.assert_allclose(trace(last, "cell_grad").y, record.cell_grad_by_time[-1], rtol=1e-12)
+    assert "loss trained" in subtitle(trained) and "almost no learning signal" not in subtitle(trained)
+    assert "last step's loss only" in subtitle(last) and "loss trained" not in subtitle(last)
+    assert "‖∂L_T/∂h_t‖" in last.layout.yaxis.title.text and "trained" in trained.layout.yaxis.title.text
+    adding = runs["lstm"]  # one target per sequence: one loss, both views the same, and the claim holds
+    one, other = plots.grad_by_time_figure(adding), plots.grad_by_time_figure(adding, total=False)
+    np.testing.assert_array_equal(trace(one, "grad").y, trace(other, "grad").y)
+    assert subtitle(one) == subtitle(other) and "almost no learning signal" in subtitle(one)
+    assert "cell_grad" not in metas(plots.grad_by_time_figure(runs["gru2bi"]))
+    assert "cell_grad" not in metas(plots.grad_by_time_figure(sine, cell_state=False))
+    heat = trace(plots.grad_heatmap_figure(sine), "log10_grad")
+    np.testing.assert_allclose(heat.z, np.log10([r.grad_by_time_total[-1] for r in sine.records]))
+    heat_last = trace(plots.grad_heatmap_figure(sine, total=False), "log10_grad")
+    np.testing.assert_allclose(heat_last.z, np.log10(sine.grad_by_time))
+
+
+def test_grad_by_time_ratio_notes_sit_under_the_plot_and_name_the_cell_state(runs):
+    sine = runs["sine_lstm"]
+    fig = plots.grad_by_time_figure([sine, runs["gru2bi"]])
+    notes = [a for a in fig.layout.annotations if a.name == "ratio"]
+    assert len(notes) == 2
+    for a in notes:  # below the x axis (paper y=0, shifted down), never over a curve
+        assert a.y == 0 and a.yanchor == "top" and a.yshift < 0 and a.xref == a.yref == "paper"
+    cells = sine.records[-1].cell_grad_by_time_total[-1]
+    assert analysis.describe_ratio(cells) in notes[0].text.replace("<br>", " ")
+    assert "cell state" not in notes[1].text
+    assert fig.layout.margin.b > 60  # room made for them
+
+
+def test_loss_figure_draws_the_memory_line_for_adding_only_on_top(runs):
+    fig = plots.loss_figure(runs["lstm"])
+    memory = trace(fig, "memory")
+    assert memory.name == "remembers one number" and list(memory.y) == [1 / 12, 1 / 12]
+    assert list(trace(fig, "baseline").y) == [1 / 6, 1 / 6]
+    order = metas(fig)
+    assert order.index("memory") > order.index("loss") and order.index("baseline") > order.index("loss")
+    assert "long memory" in subtitle(fig)
+    sine = plots.loss_figure(runs["sine_lstm"])
+    assert "memory" not in metas(sine) and "long memory" not in subtitle(sine)
+
+
+def test_grad_norm_figure_says_what_each_clip_mode_bounds(runs):
+    value = runs["value_clip"]
+    fig = plots.grad_norm_figure(value)
+    assert "clip_norm" not in metas(fig) and "applied" in metas(fig)  # no max-norm line in value mode
+    assert "each gradient element" in subtitle(fig) and "never goes above" not in subtitle(fig)
+    applied = value.history.grad_norm_clipped.to_numpy()
+    assert (applied > value.config.clip_norm).any()  # why: the applied norm is above the clip value
+    norm = plots.grad_norm_figure(runs["lstm"])
+    assert "never goes above" in subtitle(norm) and "each gradient element" not in subtitle(norm)
+    assert metas(norm)[-1] == "clip_norm"  # drawn last: on top
+    assert (runs["lstm"].history.grad_norm_clipped <= 1.0 + 1e-6).all()
+
+
+def test_val_figure_uses_the_validation_splits_own_baseline_and_names_unseen_tokens(runs):
+    words = runs["words"]
+    assert words.val_unseen_share > 0 and words.val_baseline_loss != words.baseline_loss
+    fig = plots.val_figure(words)
+    assert list(trace(fig, "baseline").y) == [words.val_baseline_loss] * 2
+    assert "validation data" in trace(fig, "baseline").name
+    assert f"{words.val_unseen_share:.0%} of the validation targets never occur" in subtitle(fig)
+    sine = plots.val_figure(runs["sine_lstm"])
+    assert "never occur" not in subtitle(sine)
+    assert list(trace(sine, "baseline").y) == [runs["sine_lstm"].baseline_loss] * 2  # one distribution
+    older = dataclasses.replace(words, val_baseline_loss=float("nan"))  # a file from before the field
+    assert list(trace(plots.val_figure(older), "baseline").y) == [words.baseline_loss] * 2
+
+
+@pytest.mark.parametrize("train_trend", [-1.0, 1.0])
+def test_val_figure_says_overfitting_only_when_validation_rises_while_training_falls(runs, train_trend):
+    base = runs["sine_lstm"]  # records at steps 0, 10, 20
+    rows = [dict(row, loss=1.0 + train_trend * 0.02 * row["step"]) for row in base.rows]
+    for val, rises in (([1.0, 0.5, 0.8], True), ([1.0, 0.5, 0.45], False), ([1.0, 0.5, 0.51], False)):
+        records = [dataclasses.replace(r, val_loss=v) for r, v in zip(base.records, val, strict=True)]
+        fig = plots.val_figure(dataclasses.replace(base, records=records, rows=rows))
+        assert ("Overfitting" in subtitle(fig)) == (rises and train_trend < 0), (val, train_trend)
+
+
+def test_param_grad_marks_identical_series_and_keys_the_dashes(runs):
+    fig = plots.param_grad_figure(runs["lstm"])
+    twin = next(t for t in fig.data if t.meta == "before" and "bias_hh" in t.name)
+    assert twin.name == "bias_hh_l0 (= bias_ih_l0)" and twin.line.dash == "dot"
+    notes = [a.text for a in fig.layout.annotations if a.name == "identical"]
+    assert len(notes) == 1 and "bias_hh_l0 equals bias_ih_l0" in notes[0]
+    assert trace(fig, "dash_key").line.dash == "dash"
+    gru = plots.param_grad_figure(runs["gru2bi"])  # a GRU's reset gate scales bias_hh: no twins
+    assert not [t for t in gru.data if "(= " in (t.name or "")]
+    assert "dash_key" not in metas(plots.param_grad_figure(runs["diverged"]))  # clipping off: no dashes
+
+
+def test_spectral_radius_figure_says_what_rho_does_and_does_not_imply(runs):
+    text = subtitle(plots.spectral_radius_figure(runs["gru2bi"]))
+    assert "σ_max" in text and "does not bound one step" in text and "ρ ≈ 0.6" in text

@@ -152,3 +152,87 @@ def test_a_spectral_radius_that_would_overflow_the_weights_is_refused():
         rnnviz.RunConfig(cell="rnn_tanh", recurrent_init="scaled", spectral_radius=1e308)
 
 
+
+
+def lstm_unroll(layer: RecurrentLayer, x: torch.Tensor):
+    """An LSTM written out by hand (torch.nn's gate order i, f, g, o), with a zero `delta` added to
+    every c_t before h_t reads it, so d loss / d delta = d loss / d c_t through every path."""
+    deltas, inputs, T = {}, x, x.shape[1]
+    for lay in range(layer.num_layers):
+        outs = []
+        for d in range(layer.directions):
+            w = {n: getattr(layer, f"{n}_l{lay}" + ("_reverse" if d else ""))
+                 for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+            h = c = x.new_zeros(x.shape[0], layer.hidden_size)
+            hs = [None] * T
+            for t in (reversed(range(T)) if d else range(T)):
+                z = inputs[:, t] @ w["weight_ih"].T + w["bias_ih"] + h @ w["weight_hh"].T + w["bias_hh"]
+                i, f, g, o = z.chunk(4, -1)
+                c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+                deltas[lay, d, t] = torch.zeros_like(c, requires_grad=True)
+                c = c + deltas[lay, d, t]
+                h = o.sigmoid() * c.tanh()
+                hs[t] = h
+            outs.append(torch.stack(hs, 1))
+        inputs = torch.cat(outs, -1)
+    return inputs, deltas
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_cell_state_gradient_matches_autograd_on_a_hand_written_lstm(seed, bidirectional):
+    torch.manual_seed(seed)
+    layer = RecurrentLayer("lstm", 3, 4, 2, bidirectional=bidirectional).double()
+    D, T = layer.directions, 7
+    x = torch.randn(2, T, 3, dtype=torch.float64)
+    weights = torch.randn(2, T, 4 * D, dtype=torch.float64)
+    out, trace = layer(x)
+    h_norms, c_norms = probe.state_grad_norms((out * weights).sum().tanh(), trace, D, False)
+    ref_out, deltas = lstm_unroll(layer, x)
+    assert (out - ref_out).abs().max() < 1e-12
+    grads = dict(zip(deltas, torch.autograd.grad((ref_out * weights).sum().tanh(), list(deltas.values())),
+                     strict=True))
+    expected = np.array([[sum(float(grads[lay, d, t].pow(2).sum()) for d in range(D)) ** 0.5
+                          for t in range(T)] for lay in range(2)])
+    assert c_norms.shape == (2, T) and c_norms.dtype == np.float64
+    assert np.allclose(c_norms, expected, rtol=1e-9, atol=1e-15)
+    assert not np.allclose(c_norms, h_norms, rtol=1e-2)  # the cell state's gradient is its own
+
+
+def test_records_carry_the_cell_state_gradient_for_lstms_only():
+    for cell, task in (("lstm", "adding"), ("lstm", "sine"), ("gru", "sine")):
+        cfg = rnnviz.RunConfig(task=task, cell=cell, hidden_size=5, seq_len=9, batch_size=4, steps=1,
+                               probe_size=3)
+        record = rnnviz.train(cfg).records[0]
+        if cell != "lstm":
+            assert record.cell_grad_by_time is None and record.cell_grad_by_time_total is None
+            continue
+        assert record.cell_grad_by_time.shape == (1, 9) and (record.cell_grad_by_time > 0).all()
+        assert (record.cell_grad_by_time_total is None) == (task == "adding")
+
+
+def test_cell_state_gradient_round_trips_and_older_files_without_it_load():
+    import io
+    import json
+
+    from rnnviz.runfile import META, run_from_bytes, run_to_bytes
+    cfg = rnnviz.RunConfig(task="sine", cell="lstm", hidden_size=5, seq_len=9, batch_size=4, steps=2,
+                           record_every=1, probe_size=3)
+    run = rnnviz.train(cfg)
+    loaded = run_from_bytes(run_to_bytes(run))
+    for ours, theirs in zip(run.records, loaded.records, strict=True):
+        np.testing.assert_array_equal(ours.cell_grad_by_time, theirs.cell_grad_by_time)
+        np.testing.assert_array_equal(ours.cell_grad_by_time_total, theirs.cell_grad_by_time_total)
+    assert loaded.val_baseline_loss == run.val_baseline_loss
+    with np.load(io.BytesIO(run_to_bytes(run))) as archive:  # an older file: no cell_grads at all
+        arrays = {k: archive[k] for k in archive.files if "cell_grad" not in k}
+    meta = json.loads(arrays[META].tobytes())
+    for rec in meta["records"]:
+        del rec["cell_grads"]
+    del meta["val_baseline_loss"], meta["val_unseen_share"]
+    arrays[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    old = run_from_bytes(buffer.getvalue())
+    assert all(r.cell_grad_by_time is None for r in old.records) and np.isnan(old.val_baseline_loss)
+    np.testing.assert_array_equal(old.records[-1].grad_by_time, run.records[-1].grad_by_time)

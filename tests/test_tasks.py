@@ -297,3 +297,30 @@ def test_unused_bad_column_is_fine_and_make_task_reports_seq_len():
     assert TASKS["csv"](20, csv=with_nan, target="temp").columns == ["temp"]
     with pytest.raises(ValueError, match="^seq_len"):
         make_task(RunConfig(task="copy", seq_len=8, task_options={"symbols": 4}))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_adding_memory_loss_is_what_remembering_only_the_second_value_gives(seed):
+    task = TASKS["adding"](40)
+    x, y = task.batch(8192, gen(seed))
+    second = torch.stack([row[mark == 1][-1] for row, mark in zip(x[..., 0], x[..., 1], strict=True)])
+    out = torch.zeros(8192, 40, 1)
+    out[:, -1, 0] = second + 0.5  # the best guess knowing u2 only: u2 + E[u1]
+    assert float(task.loss(out, y)) == pytest.approx(task.memory_loss, rel=0.05)
+    assert task.memory_loss == pytest.approx(task.baseline_loss / 2)
+    assert all(TASKS[n].memory_loss is None for n in TASKS if n != "adding")
+
+
+@pytest.mark.parametrize("name", ["chars", "words"])
+def test_text_val_baseline_is_the_held_out_texts_own_best_constant(name):
+    task = TASKS[name](30)
+    val_baseline, unseen = task.val_baseline()
+    _, y = task.batch(8192, gen(5), split="val")
+    assert best_constant_loss(task, y) == pytest.approx(val_baseline, rel=0.01)
+    ids = task.ids.numpy()
+    train = set(ids[:split_point(len(ids), 30)].tolist())
+    share = float(np.mean([t not in train for t in y.flatten().tolist()]))
+    assert share == pytest.approx(unseen, abs=0.01)
+    if name == "words":  # the default text's tail has words the rest never uses, and other frequencies
+        assert unseen > 0.05 and val_baseline < task.baseline_loss - 0.5
+    assert TASKS["sine"](30).val_baseline() == (TASKS["sine"](30).baseline_loss, 0.0)

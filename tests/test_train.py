@@ -220,3 +220,11 @@ def test_a_failing_callback_keeps_the_partial_run(which):
     assert isinstance(run, rnnviz.Run) and run.status == "callback failed"
     assert 5 <= run.steps_done < 40 and run.records and run.records[0].step == 0
     assert any("err.run" in note for note in info.value.__notes__)
+
+
+def test_run_keeps_the_validation_splits_own_baseline():
+    for task in ("words", "adding"):
+        cfg = tiny(task=task, cell="gru", steps=2)
+        run = rnnviz.train(cfg)
+        assert (run.val_baseline_loss, run.val_unseen_share) == make_task(cfg).val_baseline()
+    assert run.val_baseline_loss == run.baseline_loss  # adding draws both splits alike

@@ -56,8 +56,10 @@ def gate_heatmap_figure(run: Run, record_index: int = -1, gate: str = "forget", 
 
 def saturation_figure(run: Run, layer: int = -1, presenter: bool = False) -> go.Figure:
     """Share of saturated gate values (sigmoid < 0.1 or > 0.9, tanh |v| > 0.8) over training."""
-    fig = new_figure("Gate saturation over training", "Saturated gates act as switches and pass "
-                     "little gradient; a tanh RNN whose units all saturate stops learning.",
+    fig = new_figure("Gate saturation over training", "Saturated gates act as switches; their own "
+                     "weights then get little gradient (the sigmoid is flat there), though a forget gate "
+                     "held at 1 passes the cell state's gradient on whole. A tanh RNN whose units all "
+                     "saturate stops learning.",
                      "training step (record)", "share of values saturated")
     frame = analysis.saturation_over_training(run, layer)
     if frame.empty:

@@ -1,4 +1,5 @@
-"""The gradient pictures: ||dL_T/dh_t|| through time, per-parameter norms, spectra of W_hh."""
+"""The gradient pictures: ‖∂L/∂h_t‖ (and an LSTM's ‖∂L/∂c_t‖) through time, per-parameter norms,
+spectra of W_hh."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from rnnviz.run import Record, Run
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross")  # past 8 colours, a new symbol
-GRAD_AXIS = "‖∂L_T/∂h_t‖ (log scale)"
 
 
 def block_label(key: str) -> str:
@@ -37,76 +37,127 @@ def block_label(key: str) -> str:
     return " ".join(["layer", layer.removesuffix("_reverse")] + ["reverse"] * reverse + [gate] * bool(gate))
 
 
-def _grads(record: Record, total: bool) -> np.ndarray:
-    """(L, T) norms of the last-step loss, or of the total loss where the task has one."""
-    if total and record.grad_by_time_total is not None:
-        return np.asarray(record.grad_by_time_total, dtype=np.float64)
-    return np.asarray(record.grad_by_time, dtype=np.float64)
+def _grads(record: Record, total: bool, cell: bool = False) -> np.ndarray | None:
+    """(L, T) norms for the trained loss (`total`: the mean over steps where the task has a target
+    at every step) or the last step's loss; of h_t, or of an LSTM's c_t (`cell`; None otherwise)."""
+    pair = ((record.cell_grad_by_time, record.cell_grad_by_time_total) if cell
+            else (record.grad_by_time, record.grad_by_time_total))
+    chosen = pair[1] if total and pair[1] is not None else pair[0]
+    return None if chosen is None else np.asarray(chosen, dtype=np.float64)
+
+
+# What each view measures, in words (the subtitle): the claim must be true of the curve shown.
+HINTS = {
+    "last": "‖∂L/∂h_t‖ for the loss at the last step, the only step with a target. Falling to the "
+            "left = vanishing: early inputs get almost no learning signal. Rising to the left = exploding.",
+    "total": "‖∂L/∂h_t‖ for the loss trained: the mean over every step's loss. Each h_t gets signal "
+             "from its own step's target and from later ones: this is the signal each step learns "
+             "from. The last-step view measures instead how far back one output reaches.",
+    "last_only": "‖∂L_T/∂h_t‖ for the last step's loss only (training uses the mean over every step): "
+                 "falling to the left = the last output barely reaches early inputs; those inputs "
+                 "still learn from their own steps' targets.",
+}
+
+
+def _view(runs: Sequence[Run], total: bool) -> str:
+    every = any(r.records and r.records[-1].grad_by_time_total is not None for r in runs)
+    return "last" if not every else ("total" if total else "last_only")
+
+
+def _notes_below(fig: go.Figure, texts: list[tuple[str, str]], name: str = "ratio") -> None:
+    """Sentences (text, colour) under the plot area, never over a curve."""
+    placed = 0
+    for text, colour in texts:
+        lines = textwrap.wrap(text, 110)
+        fig.add_annotation(text="<br>".join(lines), align="left", x=0, y=0, xref="paper", yref="paper",
+                           yshift=-52 - 20 * placed, showarrow=False, xanchor="left", yanchor="top",
+                           font=dict(size=MIN_FONT, color=colour), name=name)
+        placed += len(lines)
+    fig.update_layout(margin_b=70 + 20 * placed)
 
 
 def grad_by_time_figure(runs: Run | Sequence[Run], record_index: int = -1, all_layers: bool = False,
-                        total: bool = False, presenter: bool = False) -> go.Figure:
-    """||dL_T/dh_t|| against t on a log axis for one record of each run: vanishing or exploding."""
+                        total: bool = True, cell_state: bool = True, presenter: bool = False) -> go.Figure:
+    """‖∂L/∂h_t‖ against t on a log axis for one record of each run: vanishing or exploding.
+
+    total: True (default) shows the loss trained (the mean over steps, for tasks with a target at
+    every step); False shows the last step's loss only. Tasks with one target per sequence have
+    one loss: both views are the same. cell_state: also draw an LSTM's ‖∂L/∂c_t‖ (dotted)."""
     runs = [r for r in as_runs(runs) if r.records]
-    fig = new_figure("Gradient flowing back through time",
-                     "Falling to the left = vanishing: early inputs get almost no learning signal. "
-                     "Rising to the left = exploding.", TIME_AXIS,
-                     GRAD_AXIS if not total else "‖∂L/∂h_t‖, total loss (log scale)")
+    view = _view(runs, total)
+    axis = "‖∂L_T/∂h_t‖, last step's loss" if view == "last_only" else "‖∂L/∂h_t‖, loss trained"
+    fig = new_figure("Gradient flowing back through time", HINTS[view], TIME_AXIS, axis + " (log scale)")
     fig.update_yaxes(type="log", exponentformat="power")
     if not runs:
         return finish(note(fig, NO_RECORD), presenter)
     labels, many = run_labels(runs), len(runs) > 1
-    chosen = [(run, label, analysis.record_at(run, record_index), i)
+    chosen = [(label, analysis.record_at(run, record_index), i)
               for i, (run, label) in enumerate(zip(runs, labels, strict=True))]
-    floor = analysis.floor_for(*[_grads(rec, total) for _, _, rec, _ in chosen])
-    finite = np.concatenate([g[np.isfinite(g)] for _, _, rec, _ in chosen for g in [_grads(rec, total)]])
-    top = float(finite.max()) * 10 if finite.size and finite.max() > 0 else 1.0
-    underflow, placed = False, 0  # placed: annotation lines so far
-    for _, label, record, i in chosen:
-        grads = _grads(record, total)
+    curves = []  # (name, norms, colour index, dash, is cell state)
+    for label, record, i in chosen:
+        grads, cells = _grads(record, total), _grads(record, total, cell=True) if cell_state else None
         layers = range(len(grads)) if all_layers else [len(grads) - 1]
         for n, layer in enumerate(layers):
-            name = f"{label} @ step {record.step}"
-            name += f", layer {layer}" if all_layers else ""
-            fl = analysis.log_floor(grads[layer], floor)
-            t = np.arange(len(fl.values))
+            name = f"{label} @ step {record.step}" + (f", layer {layer}" if all_layers else "")
+            curves.append((name + (": ‖∂L/∂h_t‖" if cells is not None else ""), grads[layer], i,
+                           DASHES[2 * n % len(DASHES)], False))
+            if cells is not None:
+                curves.append((name + ": ‖∂L/∂c_t‖ (cell state)", cells[layer], i,
+                               DASHES[(2 * n + 2) % len(DASHES)], True))
+    floor = analysis.floor_for(*[c[1] for c in curves])
+    finite = np.concatenate([c[1][np.isfinite(c[1])] for c in curves])
+    top = float(finite.max()) * 10 if finite.size and finite.max() > 0 else 1.0
+    underflow = False
+    for name, norms, i, dash, is_cell in curves:
+        fl = analysis.log_floor(norms, floor)
+        t = np.arange(len(fl.values))
+        fig.add_trace(go.Scatter(
+            x=t, y=fl.values, mode="lines+markers", name=name, legendgroup=name,
+            meta="cell_grad" if is_cell else "grad",
+            line=dict(color=color(i), width=2.5, dash=dash), marker=dict(size=6),
+            hovertemplate="t=%{x}<br>%{y:.3e}<extra></extra>"))
+        if fl.zero.any():
+            underflow = True
             fig.add_trace(go.Scatter(
-                x=t, y=fl.values, mode="lines+markers", name=name, legendgroup=name, meta="grad",
-                line=dict(color=color(i), width=2.5, dash=DASHES[n % len(DASHES)]),
-                marker=dict(size=6), hovertemplate="t=%{x}<br>%{y:.3e}<extra></extra>"))
-            if fl.zero.any():
-                underflow = True
-                fig.add_trace(go.Scatter(
-                    x=t[fl.zero], y=fl.values[fl.zero], mode="markers", name=f"{name}: underflow to 0",
-                    legendgroup=name, meta="underflow", hovertemplate="t=%{x}: exactly 0<extra></extra>",
-                    marker=dict(symbol="circle-open", size=11, color=color(i), line=dict(width=2))))
-            if fl.nonfinite.any():
-                fig.add_trace(go.Scatter(
-                    x=t[fl.nonfinite], y=np.full(int(fl.nonfinite.sum()), top), mode="markers",
-                    name=f"{name}: overflow (inf/nan)", legendgroup=name, meta="nonfinite",
-                    marker=dict(symbol="x", size=12, color=color(i))))
-        lines = textwrap.wrap(f"{label + ': ' if many else ''}{analysis.describe_ratio(grads[-1])}", 70)
-        fig.add_annotation(text="<br>".join(lines), align="left",
-                           x=0.01, y=0.99 - 0.07 * placed, xref="paper", yref="paper", showarrow=False,
-                           xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)",
-                           font=dict(size=MIN_FONT, color=color(i)), name="ratio")
-        placed += len(lines)
-    if underflow:
-        fig.add_hline(y=floor, line=dict(color=REFERENCE, dash="dot", width=1),
-                      annotation=dict(text="0 (float underflow), drawn here", font=dict(size=MIN_FONT)),
-                      annotation_position="bottom right")
+                x=t[fl.zero], y=fl.values[fl.zero], mode="markers", name=f"{name}: underflow to 0",
+                legendgroup=name, meta="underflow", hovertemplate="t=%{x}: exactly 0<extra></extra>",
+                marker=dict(symbol="circle-open", size=11, color=color(i), line=dict(width=2))))
+        if fl.nonfinite.any():
+            fig.add_trace(go.Scatter(
+                x=t[fl.nonfinite], y=np.full(int(fl.nonfinite.sum()), top), mode="markers",
+                name=f"{name}: overflow (inf/nan)", legendgroup=name, meta="nonfinite",
+                marker=dict(symbol="x", size=12, color=color(i))))
+    if underflow:  # a legend entry, not a label over the curves
+        T = max(len(c[1]) for c in curves)
+        fig.add_trace(go.Scatter(x=[0, T - 1], y=[floor, floor], mode="lines", meta="floor",
+                                 name="0 (float underflow), drawn at this line",
+                                 line=dict(color=REFERENCE, dash="dot", width=1)))
+    notes = []
+    for label, record, i in chosen:
+        cells = _grads(record, total, cell=True) if cell_state else None
+        text = (f"{label + ': ' if many else ''}{'h: ' if cells is not None else ''}"
+                f"{analysis.describe_ratio(_grads(record, total)[-1])}")
+        if cells is not None:
+            text += f"; cell state c: {analysis.describe_ratio(cells[-1])}"
+        notes.append((text, color(i)))
+    _notes_below(fig, notes)
     if len(runs) == 1:
-        fig.update_layout(title_text=f"Gradient flowing back through time, at step {chosen[0][2].step}")
+        fig.update_layout(title_text=f"Gradient flowing back through time, at step {chosen[0][1].step}")
     return finish(fig, presenter)
 
 
-def grad_heatmap_figure(run: Run, layer: int = -1, total: bool = False,
+def grad_heatmap_figure(run: Run, layer: int = -1, total: bool = True,
                         presenter: bool = False) -> go.Figure:
-    """Training step x time heatmap of log10 ||dL_T/dh_t||: how the gradient's reach evolves."""
+    """Training step x time heatmap of log10 ‖∂L/∂h_t‖: how the gradient's reach evolves.
+
+    total: as in grad_by_time_figure (the loss trained by default, else the last step's loss)."""
+    view = _view([run], total)
+    which = "the last step's loss" if view != "total" else "the loss trained (mean over steps)"
+    symbol = "‖∂L_T/∂h_t‖" if view == "last_only" else "‖∂L/∂h_t‖"
     fig = new_figure("Gradient through time, over training",
-                     "Dark on the left = the gradient does not reach early steps. Watch whether the "
-                     "bright region spreads left as training goes on.", TIME_AXIS,
-                     "training step (record)")
+                     f"{symbol} for {which}. Dark on the left = the gradient does not reach early "
+                     "steps. Watch whether the bright region spreads left as training goes on.",
+                     TIME_AXIS, "training step (record)")
     if not run.records:
         return finish(note(fig, NO_RECORD), presenter)
     grads = np.stack([_grads(r, total)[layer] for r in run.records])  # (R, T)
@@ -116,8 +167,8 @@ def grad_heatmap_figure(run: Run, layer: int = -1, total: bool = False,
     fig.add_trace(go.Heatmap(
         z=np.log10(fl.values), x=np.arange(grads.shape[1]), y=np.array(run.record_steps),
         customdata=hover, colorscale=SEQUENTIAL, meta="log10_grad",
-        colorbar=dict(title=dict(text="log10 ‖∂L_T/∂h_t‖", side="right")),
-        hovertemplate="step %{y}, t=%{x}<br>‖∂L_T/∂h_t‖ = %{customdata}<extra></extra>"))
+        colorbar=dict(title=dict(text=f"log10 {symbol}", side="right")),
+        hovertemplate=f"step %{{y}}, t=%{{x}}<br>{symbol} = %{{customdata}}<extra></extra>"))
     return finish(fig, presenter)
 
 
@@ -141,25 +192,57 @@ def param_grad_figure(run: Run, presenter: bool = False) -> go.Figure:
     after = np.array([[r.param_grad_norm_clipped.get(n, np.nan) for n in names] for r in records],
                      dtype=float)
     floor = analysis.floor_for(before, after)
+    same = _identical(before, after)  # bias_hh's gradient equals bias_ih's: both enter one sum
     for j, name in enumerate(names):
         label = name.removeprefix("rnn.")
+        twin = names[same[j]].removeprefix("rnn.") if j in same else None
         fig.add_trace(go.Scatter(x=steps, y=analysis.log_floor(before[:, j], floor).values,
-                                 mode="lines+markers", name=label, legendgroup=label, meta="before",
-                                 line=dict(color=color(j), width=2, dash="solid"),
-                                 marker=dict(symbol=SYMBOLS[j // 8 % len(SYMBOLS)], size=8)))
+                                 mode="lines+markers", name=label + (f" (= {twin})" if twin else ""),
+                                 legendgroup=label, meta="before",
+                                 line=dict(color=color(j), width=2, dash="dot" if twin else "solid"),
+                                 marker=dict(symbol=SYMBOLS[(j // 8 + bool(twin)) % len(SYMBOLS)], size=8)))
         if clipping:
             fig.add_trace(go.Scatter(x=steps, y=analysis.log_floor(after[:, j], floor).values,
                                      mode="lines", name=f"{label} (clipped)", legendgroup=label,
                                      showlegend=False, meta="after",
-                                     line=dict(color=color(j), width=2, dash="dash")))
+                                     line=dict(color=color(j), width=2, dash="dashdot" if twin else "dash")))
+    if clipping:  # one legend entry says what the dashed lines are
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", meta="dash_key",
+                                 name="dashed: after clipping (what the optimizer got)",
+                                 line=dict(color=REFERENCE, width=2, dash="dash")))
+    if same:
+        pairs = "; ".join(f"{names[j].removeprefix('rnn.')} equals {names[k].removeprefix('rnn.')}"
+                          for j, k in same.items())
+        why = (" (both biases enter the same sum, so their gradients are identical)"
+               if all("bias_hh" in names[j] for j in same) else "")
+        _notes_below(fig, [(f"{pairs}{why}: drawn dotted, on top of its twin.", REFERENCE)], "identical")
     return finish(fig, presenter)
+
+
+def _identical(*tables: np.ndarray) -> dict[int, int]:
+    """Column j -> an earlier column k holding exactly the same values in every table."""
+    found = {}
+    for j in range(tables[0].shape[1]):
+        for k in range(j):
+            if all(np.array_equal(t[:, j], t[:, k], equal_nan=True) for t in tables):
+                found[j] = k
+                break
+    return found
+
+
+# What ρ does and does not imply (Pascanu, Mikolov & Bengio 2013): said once, shown as the subtitle.
+SPECTRAL_HINT = (
+    "ρ = max |λ| tells how W_hh's powers behave over many steps: below 1 they shrink in the long "
+    "run, above 1 some direction grows. It does not bound one step: the largest singular value "
+    "σ_max ≥ ρ does. For a tanh RNN, σ_max < 1 guarantees vanishing gradients and σ_max > 1 is needed "
+    "(not enough) for exploding ones; the default init has ρ ≈ 0.6 but σ_max ≈ 1.1. In gated cells "
+    "the gates multiply these blocks, so ρ says even less.")
 
 
 def spectral_radius_figure(run: Run, presenter: bool = False) -> go.Figure:
     """Largest |eigenvalue| of each W_hh block over training, against the line at 1."""
     fig = new_figure("Spectral radius of the recurrent weights",
-                     "Above the dashed line at 1 the recurrent map can amplify (gradients may explode); "
-                     "well below 1 it shrinks them (gradients vanish).", "training step (record)",
+                     SPECTRAL_HINT, "training step (record)",
                      "spectral radius ρ(W_hh) = max |λ|")
     if not run.records or not run.records[0].spectral_radius:
         return finish(note(fig, NO_RECORD), presenter)

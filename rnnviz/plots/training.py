@@ -21,6 +21,7 @@ from rnnviz.plots.style import (
     run_labels,
 )
 from rnnviz.run import Run
+from rnnviz.tasks import TASKS
 
 STEP_AXIS = "training step (optimizer updates)"
 LOSS_UNITS = {"regression": "loss (mean squared error)", "classification": "loss (cross-entropy, nats)"}
@@ -58,25 +59,49 @@ def _log_if_wide(fig: go.Figure, values: Sequence[np.ndarray], limit: float = 2.
     return wide
 
 
-def _baselines(fig: go.Figure, runs: Sequence[Run], labels: list[str], x_max: float) -> list[float]:
-    """Dashed line(s) at the best constant prediction's loss, one per distinct baseline."""
-    values = {}
+def _baselines(fig: go.Figure, runs: Sequence[Run], labels: list[str], x_max: float,
+               val: bool = False) -> list[float]:
+    """Dashed line(s) at the best constant prediction's loss, one per distinct baseline (val: the
+    validation split's own), then, for tasks that have one (adding), a dotted line where a model
+    that remembers only one of the numbers it needs would be. Drawn last: on top of the curves."""
+    values, memory = {}, {}
+    own = val and all(np.isfinite(r.val_baseline_loss) for r in runs)  # older files lack it
     for run, label in zip(runs, labels, strict=True):
-        if np.isfinite(run.baseline_loss):
-            values.setdefault(run.baseline_loss, label)
+        value = run.val_baseline_loss if own else run.baseline_loss
+        if np.isfinite(value):
+            values.setdefault(value, label)
+        line = memory_loss(run)
+        if line is not None:
+            memory.setdefault(line, label)
+    split = " on the validation data" if own else (" on the training data" if val else "")
     for value, label in values.items():
-        name = "best constant prediction" + (f" ({label})" if len(values) > 1 else "")
+        name = f"best constant prediction{split}" + (f" ({label})" if len(values) > 1 else "")
         fig.add_trace(go.Scatter(x=[0, x_max], y=[value, value], mode="lines", name=name,
-                                 line=dict(color=REFERENCE, dash="dash", width=2), meta="baseline",
+                                 line=dict(color=REFERENCE, dash="dash", width=2.5), meta="baseline",
                                  hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>"))
-    return list(values)
+    for value, label in memory.items():
+        name = "remembers one number" + (f" ({label})" if len(memory) > 1 else "")
+        fig.add_trace(go.Scatter(x=[0, x_max], y=[value, value], mode="lines", name=name,
+                                 line=dict(color=REFERENCE, dash="dot", width=2.5), meta="memory",
+                                 hovertemplate=f"{name}: %{{y:.4g}}<extra></extra>"))
+    return list(values) + list(memory)
+
+
+def memory_loss(run: Run) -> float | None:
+    """The loss of a model that remembers only part of what the run's task needs (Task.memory_loss)."""
+    task = TASKS.get(run.config.task)
+    return None if task is None else task.memory_loss
 
 
 def loss_figure(runs: Run | Sequence[Run], smooth: int = 1, presenter: bool = False) -> go.Figure:
     """Training loss per step of one or more runs, against the best constant prediction."""
     runs = as_runs(runs)
-    fig = new_figure("Training loss", "Learning = the curve falls below the dashed line (the best "
-                     "a network can do without looking at the sequence).", STEP_AXIS, _loss_axis(runs))
+    hint = ("Learning = the curve falls below the dashed line (the best a network can do without "
+            "looking at the sequence).")
+    if any(memory_loss(r) is not None for r in runs):
+        hint += (" Below the dotted line (remembering only the second number gets there) the network "
+                 "also carries the first number: long memory.")
+    fig = new_figure("Training loss", hint, STEP_AXIS, _loss_axis(runs))
     if not runs:
         return finish(note(fig, "No run yet: train one first."), presenter)
     labels, many = run_labels(runs), len(runs) > 1
@@ -100,9 +125,7 @@ def loss_figure(runs: Run | Sequence[Run], smooth: int = 1, presenter: bool = Fa
 def grad_norm_figure(runs: Run | Sequence[Run], presenter: bool = False) -> go.Figure:
     """Total gradient norm per step before clipping (raw) and after (applied), on a log axis."""
     runs = as_runs(runs)
-    fig = new_figure("Gradient norm", "Spikes that climb by decades = exploding gradients; with "
-                     "clipping on, the applied norm (dashed) stays at the clip line.",
-                     STEP_AXIS, "‖∇θ L‖ (total L2 norm, log scale)")
+    fig = new_figure("Gradient norm", clip_hint(runs), STEP_AXIS, "‖∇θ L‖ (total L2 norm, log scale)")
     fig.update_yaxes(type="log", exponentformat="power")
     if not runs:
         return finish(note(fig, "No run yet: train one first."), presenter)
@@ -129,9 +152,23 @@ def grad_norm_figure(runs: Run | Sequence[Run], presenter: bool = False) -> go.F
         mark_divergence(fig, run, label, c, many)
     for value in sorted(clip_lines):
         fig.add_trace(go.Scatter(x=[0, _last_step(runs)], y=[value, value], mode="lines",
-                                 name=f"clip_norm = {value:g}", meta="clip_norm",
-                                 line=dict(color=REFERENCE, dash="dot", width=2)))
+                                 name=f"max norm = {value:g} (norm clipping)", meta="clip_norm",
+                                 line=dict(color=REFERENCE, dash="dot", width=2.5)))
     return finish(fig, presenter)
+
+
+def clip_hint(runs: Sequence[Run]) -> str:
+    """What the applied (dashed) curve is bounded by, for the clip modes of `runs`."""
+    modes = {r.config.clip_mode for r in runs if r.config.clip_norm is not None}
+    hint = "Spikes that climb by decades = exploding gradients."
+    if "norm" in modes:
+        hint += (" Norm clipping rescales the whole gradient: the applied norm (dashed) never goes "
+                 "above the max-norm line.")
+    if "value" in modes:
+        hint += (" Value clipping caps each gradient element at ± the clip value: that bounds the "
+                 "elements, not the norm, so the applied norm (dashed) can stay above the clip value "
+                 "(up to clip × √(number of weights)); no max-norm line is drawn for it.")
+    return hint
 
 
 def metric_figure(runs: Run | Sequence[Run], name: str, presenter: bool = False) -> go.Figure:
@@ -160,16 +197,56 @@ def metric_figure(runs: Run | Sequence[Run], name: str, presenter: bool = False)
     return finish(fig, presenter)
 
 
+def overfitting(run: Run, rise: float = 0.05) -> str | None:
+    """A sentence when the validation loss rose by more than `rise` (relative) above its lowest
+    record while the training loss kept falling; None otherwise."""
+    steps = np.array(run.record_steps)
+    val = np.array([r.val_loss for r in run.records], dtype=np.float64)
+    if len(val) < 3 or not np.isfinite(val).all():
+        return None
+    best = int(np.argmin(val))
+    if best == len(val) - 1 or val[-1] <= val[best] * (1 + rise):
+        return None
+    history = run.history
+    loss, at = history["loss"].to_numpy(dtype=np.float64), history["step"].to_numpy()
+    width = max(run.config.record_every, run.config.steps // 20)  # batch losses are noisy: average
+    then = loss[np.abs(at - steps[best]) <= width]
+    now = loss[at >= at.max() - width] if len(at) else loss
+    if not (then.size and now.size and np.isfinite(then).all() and np.isfinite(now).all()):
+        return None
+    if now.mean() >= then.mean():
+        return None
+    return (f"Overfitting: validation loss rose from {val[best]:.3g} (step {steps[best]}) to {val[-1]:.3g} "
+            f"while the training loss fell from {then.mean():.3g} to {now.mean():.3g}: the model "
+            "memorises its training data.")
+
+
+def _val_hint(runs: Sequence[Run], labels: list[str], is_loss: bool) -> str:
+    hint = "A gap opening between training and validation loss = memorising the training batches."
+    if is_loss and runs and all(np.isfinite(r.val_baseline_loss) for r in runs):
+        hint += " Dashed: the best constant prediction for the validation data itself."
+    many = len(runs) > 1
+    for run, label in zip(runs, labels, strict=True):
+        prefix = f"{label}: " if many else ""
+        if run.val_unseen_share > 0:
+            hint += (f" {prefix}{run.val_unseen_share:.0%} of the validation targets never occur in the "
+                     "training text: no model trained on it can predict them, and they stay in the loss.")
+        found = overfitting(run) if run.records else None
+        if found:
+            hint += f" {prefix}{found}"
+    return hint
+
+
 def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool = False) -> go.Figure:
-    """Held-out loss (or a Record.val_metrics entry) at every record, against the baseline."""
+    """Held-out loss (or a Record.val_metrics entry) at every record, against the validation
+    split's own baseline; the subtitle notes tokens unseen in training, and overfitting."""
     runs = as_runs(runs)
     is_loss = metric == "loss"
-    fig = new_figure(f"Validation {metric}", "A gap opening between training and validation loss "
-                     "= memorising the training batches.", STEP_AXIS,
+    labels = run_labels(runs) if runs else []
+    fig = new_figure(f"Validation {metric}", _val_hint(runs, labels, is_loss), STEP_AXIS,
                      _loss_axis(runs) if is_loss else metric)
     if not runs or not any(r.records for r in runs):
         return finish(note(fig, NO_RECORD), presenter)
-    labels = run_labels(runs)
     ys = []
     for i, run in enumerate(runs):
         x = np.array(run.record_steps)
@@ -180,6 +257,6 @@ def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool 
                                  line=dict(color=color(i), width=2.5), meta=f"val_{metric}"))
         mark_divergence(fig, run, labels[i], color(i), len(runs) > 1)
     if is_loss:
-        ys.append(np.array(_baselines(fig, runs, labels, _last_step(runs))))
+        ys.append(np.array(_baselines(fig, runs, labels, _last_step(runs), val=True)))
     _log_if_wide(fig, ys)
     return finish(fig, presenter)

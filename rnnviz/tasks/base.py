@@ -54,6 +54,13 @@ class Task:
     input_size: int
     output_size: int
     baseline_loss: float                # loss of the best constant prediction
+    memory_loss: float | None = None    # loss of a model that remembers only part of what it must
+    #                                     (adding: the second number alone); None where no such line
+
+    def val_baseline(self) -> tuple[float, float]:
+        """(best constant prediction's loss on the validation split, share of validation targets
+        never seen in training). Synthetic tasks draw both splits alike: the training baseline, 0."""
+        return float(self.baseline_loss), 0.0
 
     def __init__(self, seq_len: int, **options: Any):
         unknown = sorted(set(options) - set(self.OPTIONS))

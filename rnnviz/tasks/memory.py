@@ -16,10 +16,12 @@ class Adding(Task):
     """The adding problem: each step carries a random value in [0, 1] and a marker (0 or 1).
     Exactly two steps are marked, one in each half; the target is the sum of their values.
 
-    Predicting 1.0 always gives MSE ~0.167: the baseline. Only a network that carries the first
-    marked value across half the sequence beats it. Watch ||dL_T/dh_t||: for a vanilla RNN it
-    falls by orders of magnitude towards early t, so the first marker never gets a signal; an
-    LSTM keeps it flat and its loss drops below the baseline.
+    Predicting 1.0 always gives MSE 1/6 ~ 0.167: the baseline. Remembering only the second marked
+    value (predicting it + 0.5) already gives Var(u1) = 1/12 ~ 0.083 (`memory_loss`): only a network
+    that carries the first marked value across half the sequence goes below that. Watch
+    ||dL_T/dh_t||: for a vanilla RNN it falls by orders of magnitude towards early t, so the first
+    marker never gets a signal. An LSTM's falls too at first; it flattens as the LSTM learns, and
+    its loss then drops below 1/12.
     """
 
     name = "adding"
@@ -27,6 +29,7 @@ class Adding(Task):
     kind = "regression"
     input_size, output_size = 2, 1
     baseline_loss = 1 / 6  # Var(u1 + u2) for two independent U(0, 1) values
+    memory_loss = 1 / 12   # Var(u1): the second value remembered, the first one not
 
     def __init__(self, seq_len: int, **options):
         super().__init__(seq_len, **options)

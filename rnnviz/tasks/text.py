@@ -52,6 +52,16 @@ class TextTask(Task):
         # best constant guess: the frequency of each token over the train windows' target steps
         self.baseline_loss = weighted_entropy(train, target_weights(len(train), T, "every"), len(vocab))
 
+    def val_baseline(self) -> tuple[float, float]:
+        """The held-out tail's own best constant (its token frequencies), and the share of its
+        targets that never occur in the training part: no model trained there can predict those."""
+        T, ids = self.seq_len, self.ids.numpy()
+        cut = split_point(len(ids), T)
+        train, val = ids[:cut], ids[cut:]
+        weights = target_weights(len(val), T, "every")
+        unseen = ~np.isin(val, train)
+        return weighted_entropy(val, weights, len(self.vocab)), float(weights[unseen].sum())
+
     def batch(self, batch_size: int, generator: torch.Generator,
               split: str = "train") -> tuple[Tensor, Tensor]:
         part = window_source(self.ids, self.seq_len, split)
