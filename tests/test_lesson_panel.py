@@ -89,3 +89,11 @@ def test_result_numbers_may_be_nan():
     bad = Claim("x", lambda run: ClaimResult(False, math.nan, "no record"))
     [check] = checks(Preset("p", "P", "", BASE, (bad,)), [fake_run(BASE, "r")])
     assert "✗" in check_line(check) and "no record" in check_line(check)
+
+
+def test_claims_are_about_the_preset_as_this_server_fits_it():
+    fitted = BASE.replace(steps=5)  # e.g. a server that allows fewer steps
+    run = fake_run(fitted.replace(clip_norm=1.0), "fitted clip")
+    plain, clipped = checks(PRESET, [run], fitted)
+    assert plain.result is None and clipped.run == "fitted clip"
+    assert checks(PRESET, [run])[1].result is None  # against the preset's own config it is not

@@ -14,7 +14,7 @@ from rnnviz.app import form, ui
 from rnnviz.app.escape import md
 from rnnviz.app.session import Session
 from rnnviz.claims import Claim, ClaimResult
-from rnnviz.config import FIELDS
+from rnnviz.config import FIELDS, RunConfig
 from rnnviz.presets import PRESETS, Preset
 from rnnviz.run import Run
 
@@ -65,12 +65,13 @@ def change_words(changes: Mapping[str, Any]) -> str:
     return ", ".join(words)
 
 
-def checks(preset: Preset, runs: Iterable[Run]) -> list[Check]:
-    """Each claim of `preset`, checked on the newest of `runs` (newest first) it is about."""
-    runs = list(runs)
+def checks(preset: Preset, runs: Iterable[Run], base: RunConfig | None = None) -> list[Check]:
+    """Each claim of `preset`, checked on the newest of `runs` (newest first) it is about: `base`
+    (the preset's config as this server fits it; the preset's own by default) with its changes."""
+    runs, base = list(runs), base or preset.config
     out = []
     for claim in preset.claims:
-        run = next((r for r in runs if r.rows and claim.applies_to(r.config, preset.config)), None)
+        run = next((r for r in runs if r.rows and claim.applies_to(r.config, base)), None)
         if run is not None:
             out.append(Check(claim, claim(run), run.name))
         elif claim.changes:
@@ -103,7 +104,7 @@ def draw(session: Session, run: Run | None) -> None:
             st.markdown("**What to look for**")
             store = session.store
             runs = [store.runs[n] for n in store.names()]
-            found = checks(preset, ([run] if run is not None else []) + runs)
+            found = checks(preset, ([run] if run is not None else []) + runs, session.fit(preset.config)[0])
             st.markdown("\n".join(check_line(c) for c in found))
             for i, c in enumerate(found):
                 if c.result is None and c.claim.changes and st.button(
