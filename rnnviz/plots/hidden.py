@@ -62,11 +62,11 @@ def reber_marks(fig: go.Figure, run: Run, sequence: int) -> None:
         return
     ids = np.asarray(run.probe_inputs)
     ids = ids.argmax(-1) if ids.ndim == 3 else ids
-    for _, branch, end, _ in reber_spans(pick_sequence(ids, sequence)[None]):
+    for i, (_, branch, end, _) in enumerate(reber_spans(pick_sequence(ids, sequence)[None])):
         for t, label, dash in ((branch, "2nd symbol", "dash"), (end, "inner end", "dot")):
-            fig.add_vline(x=t, line=dict(color="black", width=2, dash=dash),
-                          annotation=dict(text=label, font=dict(size=MIN_FONT - 2)),
-                          annotation_position="top")
+            words = dict(annotation=dict(text=label, font=dict(size=MIN_FONT - 2)),
+                         annotation_position="top") if i == 0 else {}  # later strings: same lines, no words
+            fig.add_vline(x=t, line=dict(color="black", width=2, dash=dash), **words)
 
 
 def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zrange: tuple[float, float],
