@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from rnnviz.app import ui
+from rnnviz.app.lesson_panel import lesson_markdown
 from rnnviz.cells import CELLS
 from rnnviz.presets import PRESETS
 
@@ -27,7 +28,7 @@ def home() -> None:
             columns = st.columns(3)
         with columns[i % 3].container(border=True, height="stretch"):
             st.markdown(f"**{preset.title}**")
-            st.write(preset.lesson)
+            st.markdown(lesson_markdown(preset.lesson))
             cfg = preset.config
             st.caption(f"{CELLS[cfg.cell].display_name} · {cfg.task} · hidden {cfg.hidden_size} · "
                        f"{cfg.steps} steps · clipping {'off' if cfg.clip_norm is None else cfg.clip_norm}")

@@ -34,6 +34,17 @@ def twins() -> None:
     st.caption(f"Both buttons start from the current run, {md(run.name)}.")
 
 
+def pins(store, chosen: list[str]) -> None:
+    """A pin per chosen run: a pinned run is never dropped when the session keeps too many."""
+    for name in chosen:
+        on = st.toggle(f"Keep {md(name)}", value=name in store.pinned, key=f"pin.{name}",
+                       help=f"Pinned runs stay when the session is full (it keeps {store.max_runs}): "
+                            "the oldest unpinned run is dropped instead.")
+        if not store.pin(name, on):
+            st.warning(f"At most {store.max_runs - 1} runs can be pinned, so a new run has room: "
+                       "unpin one first.")
+
+
 def body() -> None:
     session = ui.session()
     store = session.store
@@ -41,11 +52,12 @@ def body() -> None:
                                        key="w.compare_files"))
     twins()
     names = store.names()
-    picked = session.compare_pick or st.session_state.get("w.compare") or names[:2]
+    picked = session.compare_pick or st.session_state.get("w.compare") or store.comparable()
     session.compare_pick = []
     st.session_state["w.compare"] = [n for n in picked if n in names]
     chosen = st.multiselect("Runs to compare", names, key="w.compare")
     runs = [store.runs[n] for n in chosen]
+    pins(store, chosen)
     if len(runs) < 2:
         st.info("Pick two or more runs (train them, or add run files above), or use a button above.")
     names = ["Loss", "Gradient through time", "Validation"] if len(runs) > 1 else []

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from rnnviz import plots
+from rnnviz import analysis, plots
 from rnnviz.app import ui
 from rnnviz.cells import CELLS
 
 
 def no_gates(run) -> None:
     phi = r"\tanh" if run.config.cell == "rnn_tanh" else r"\mathrm{ReLU}"
-    st.info(f"A vanilla RNN ({CELLS[run.config.cell].display_name}) has no gates: its whole memory is "
+    st.info(f"A vanilla RNN, {CELLS[run.config.cell].display_name}, has no gates: its whole memory is "
             f"$h_t = {phi}(W_{{ih}} x_t + W_{{hh}} h_{{t-1}} + b)$, rewritten at every step. "
             "Train the same settings with a gated cell to see gates at work:")
     cols = st.columns(2)
@@ -27,7 +27,7 @@ def body() -> None:
         no_gates(run)
         ui.how_to_read(run.config.cell, "gates")
         return
-    record, sequence, layer = ui.pickers(run)
+    record, sequence, layer = ui.pickers(run, record=analysis.lesson_record(run))
     gates = list(run.records[record].gates[layer])
     lstm = run.config.cell == "lstm"
     names = ["Gate heatmaps", "Saturation", "Gate values", *(["Cell state"] if lstm else [])]

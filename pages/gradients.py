@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import plots
+from rnnviz import analysis, plots
 from rnnviz.app import ui
 
 
 def body() -> None:
     run = ui.current_run()
-    record, _, layer = ui.pickers(run, sequence=False)
+    record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
     for name in ui.views(["Through time", "Over training", "Per parameter", "Spectral radius"], "view.grad"):
         if name == "Through time":
             ui.plot(plots.grad_by_time_figure, run, record_index=record)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import plots
-from rnnviz.app import ui
+from rnnviz.app import lesson_panel, ui
 from rnnviz.app.escape import md
 from rnnviz.app.limits import Limits
 from rnnviz.app.widgets import config_form
@@ -77,6 +77,7 @@ def body() -> None:
     with charts:
         ui.notices()
         run = session.store.current_run()
+        lesson_panel.draw(session, run)
         if session.busy:
             ui.job_panel(lambda live: curves(live, ["Loss", "Gradient norm"], live=True))
         elif run is not None and run.rows:

@@ -210,3 +210,70 @@ def describe_ratio(norms: np.ndarray) -> str:
         return (f"gradient underflows to exactly 0 for t < {k}: those inputs get no learning signal; "
                 f"at t={k} it is {v[k] / v[-1]:.1e} × the gradient at t={T}")
     return f"gradient at t=0 is {v[0] / v[-1]:.1e} × the gradient at t={T}"
+
+
+SPIKE = 100.0  # a run whose gradient norm rose this many times over step 0's is about the explosion
+
+
+def lesson_record(run: Run, spike: float = SPIKE) -> int:
+    """The record a view should open at: for a run whose gradient norm spiked over `spike` times
+    its step-0 value, the record with the largest finite gradient norm; else the last record."""
+    last = max(len(run.records) - 1, 0)
+    if not run.records or not len(run.rows):
+        return last
+    history = run.history
+    norms = history.grad_norm.to_numpy(dtype=np.float64)
+    finite = np.isfinite(norms)
+    if not finite[0] or norms[0] <= 0 or not (norms[finite].max() / norms[0] > spike):
+        return last
+    by_step = dict(zip(history.step.to_numpy().tolist(), norms.tolist(), strict=True))
+    at_records = np.array([by_step.get(r.step, np.nan) for r in run.records])
+    at_records[~np.isfinite(at_records)] = -np.inf
+    return int(np.argmax(at_records)) if np.isfinite(at_records).any() else last
+
+
+# Character classes a text unit may track (single-character tokens); "time" and "variance" always.
+CLASSES = {
+    "space": lambda c: c.isspace(),
+    "vowel": lambda c: c.lower() in "aeiou",
+    "punctuation": lambda c: len(c) == 1 and not c.isalnum() and not c.isspace(),
+    "capital letter": lambda c: c.isupper(),
+    "digit": lambda c: c.isdigit(),
+}
+
+
+def correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each column of (N, H) `x` with (N,) `y` (0 where either is constant)."""
+    x = x - x.mean(axis=0)
+    y = y - y.mean()
+    scale = np.sqrt((x**2).sum(axis=0) * (y**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (x * y[:, None]).sum(axis=0) / scale
+    return np.where(scale > 0, r, 0.0)
+
+
+def unit_statistics(run: Run, record_index: int = -1, layer: int = -1) -> dict[str, np.ndarray]:
+    """Per hidden unit, over every probe sequence of one record: its variance, its correlation with
+    the time step, and (text tasks) with each character class present in the probe. name -> (H,)."""
+    hidden = np.asarray(record_at(run, record_index).hidden[layer], dtype=np.float64)  # (P, T, H)
+    P, T, H = hidden.shape
+    rows = hidden.reshape(-1, H)
+    keep = np.isfinite(rows).all(axis=1)
+    rows = rows[keep]
+    stats = {"variance": rows.var(axis=0) if len(rows) else np.zeros(H),
+             "time": correlation(rows, np.tile(np.arange(T, dtype=np.float64), P)[keep])}
+    tokens = run.probe_tokens
+    if tokens and all(len(row) >= T for row in tokens[:P]):
+        flat = [c for row in tokens[:P] for c in row[:T]]
+        for name, test in CLASSES.items():
+            flags = np.array([bool(test(c)) for c in flat], dtype=np.float64)[keep]
+            if 0 < flags.sum() < len(flags):  # present, and not everywhere
+                stats[name] = correlation(rows, flags)
+    return stats
+
+
+def rank_units(values: np.ndarray) -> list[int]:
+    """Units by |value|, largest first (non-finite values last)."""
+    v = np.abs(np.asarray(values, dtype=np.float64))
+    v[~np.isfinite(v)] = -1.0
+    return [int(u) for u in np.argsort(-v, kind="stable")]

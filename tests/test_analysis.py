@@ -141,3 +141,57 @@ def test_decades_smooth_and_gradient_ratio():
     assert "0 for t < 2" in analysis.describe_ratio(np.array([0.0, 0.0, 1e-30, 1.0]))
     assert "at t=2 it is 1.0e-30" in analysis.describe_ratio(np.array([0.0, 0.0, 1e-30, 1.0]))
     assert "inf" in analysis.describe_ratio(np.array([0.0, np.inf]))
+
+
+def history_run(norms, record_steps):
+    """A run whose history has these gradient norms and whose records sit at these steps."""
+    from rnnviz.run import Record, Run
+
+    def record(step):
+        return Record(step=step, hidden=[np.zeros((1, 3, 2))], gates=[{}], cell_state=[],
+                      grad_by_time=np.ones((1, 3)), grad_by_time_total=None, param_grad_norm={},
+                      param_grad_norm_clipped={}, spectral_radius={}, eigenvalues={}, probe_loss=0.0,
+                      val_loss=0.0)
+    rows = [{"step": s, "loss": 1.0, "grad_norm": g, "grad_norm_clipped": g, "clipped": False}
+            for s, g in enumerate(norms)]
+    return Run(config=rnnviz.RunConfig(seq_len=3), rows=rows, records=[record(s) for s in record_steps])
+
+
+def test_lesson_record_is_the_largest_norm_of_a_spiking_run_else_the_last():
+    calm = history_run([1.0, 2.0, 50.0, 3.0], [0, 2, 3])
+    assert analysis.lesson_record(calm) == 2  # 50x is no spike: the last record
+    spiky = history_run([1.0, 5e3, 2e6, 4.0, 3.0, float("inf")], [0, 1, 2, 4, 5])
+    assert analysis.lesson_record(spiky) == 2  # step 2's 2e6, not the inf at step 5
+    assert analysis.lesson_record(spiky, spike=1e7) == 4
+    unrecorded = history_run([1.0, 1e5, 2.0, 3.0], [0, 2, 3])  # the spike fell between records
+    assert analysis.lesson_record(unrecorded) == 2  # largest of the recorded steps: step 3's 3.0
+    assert analysis.lesson_record(history_run([0.0, 1e9], [0, 1])) == 1
+    assert analysis.lesson_record(history_run([], [])) == 0
+
+
+def test_correlation_matches_numpy():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(50, 4)), rng.normal(size=50)
+    x[:, 3] = 2.0  # constant: no correlation rather than nan
+    expected = [np.corrcoef(x[:, i], y)[0, 1] for i in range(3)]
+    np.testing.assert_allclose(analysis.correlation(x, y)[:3], expected)
+    assert analysis.correlation(x, y)[3] == 0
+
+
+def test_unit_statistics_find_a_unit_that_tracks_spaces():
+    run = rnnviz.train(rnnviz.RunConfig(task="chars", **{**TINY, "seq_len": 20, "steps": 2}))
+    record = run.records[-1]
+    P, T, H = record.hidden[-1].shape
+    spaces = np.array([[c.isspace() for c in row[:T]] for row in run.probe_tokens[:P]], dtype=float)
+    record.hidden[-1][..., 4] = spaces * 0.9 - 0.3  # unit 4 fires on spaces, by construction
+    stats = analysis.unit_statistics(run)
+    assert {"variance", "time", "space", "vowel"} <= set(stats) and all(len(v) == H for v in stats.values())
+    assert stats["space"][4] == pytest.approx(1.0) and analysis.rank_units(stats["space"])[0] == 4
+    assert analysis.rank_units(np.array([0.1, -0.9, np.nan, 0.5])) == [1, 3, 0, 2]
+
+
+def test_unit_statistics_without_text_are_variance_and_time(lstm_run):
+    stats = analysis.unit_statistics(lstm_run, 0)
+    assert set(stats) == {"variance", "time"}
+    h = lstm_run.records[0].hidden[-1]
+    np.testing.assert_allclose(stats["variance"], h.reshape(-1, h.shape[-1]).var(0), rtol=1e-6)

@@ -85,7 +85,8 @@ def test_to_config_checks_and_fits():
     assert error is None and cfg.cell == "gru" and cfg.record_every > 1 and notes
     cfg, error, notes = to_config({"task": "chars", "task_options": {"text": "hi"}}, Limits())
     assert cfg is None and notes == []
-    assert error.startswith("task_options.text") and error.endswith("your runs and other settings are kept.")
+    assert error.startswith("Text to learn: the text is 2 characters long")
+    assert error.endswith("your runs and other settings are kept.")
 
 
 def test_task_options():

@@ -88,3 +88,43 @@ def test_collect_keeps_a_finished_run_and_picks_the_pair_to_compare():
     notes, pick = store.collect(Done(), compare_with=base)
     assert [kind for kind, _ in notes] == ["success"] and pick == [base, store.current]
     assert store.collect(Done(), compare_with="gone")[1] == []
+
+
+def test_a_pinned_run_survives_the_caps_and_pins_leave_room_for_a_new_run():
+    store = RunStore(max_runs=3)
+    store.add(fake_run())
+    first = store.current
+    assert store.pin(first)
+    for _ in range(5):
+        store.add(fake_run())
+    assert first in store.runs and len(store) == 3 and store.current.endswith("#6")
+    assert store.names()[1] == "lstm · adding · clip 1 · #5"  # the unpinned oldest went
+    assert store.pin(store.names()[1]) and not store.pin(store.current)  # 2 of 3: no more
+    dropped = store.add(fake_run())
+    assert dropped and first in store.runs and len(store) == 3
+    assert store.pin(first, False) and first not in store.pinned
+    store.add(fake_run())
+    assert first not in store.runs
+
+
+def test_memory_cap_spares_pinned_runs():
+    store = RunStore(max_runs=10, max_mb=1.0)
+    store.add(fake_run(floats=200_000))
+    pinned = store.current
+    store.pin(pinned)
+    assert store.add(fake_run(floats=200_000)) == [] and pinned in store.runs  # over the cap, kept
+    store.remove(pinned)
+    assert pinned not in store.pinned
+
+
+def test_comparable_runs_share_the_current_runs_task_and_length():
+    store = RunStore()
+    assert store.comparable() == []
+    for cell, task in (("lstm", "adding"), ("gru", "sine"), ("gru", "adding"), ("lstm", "adding")):
+        run = fake_run(cell)
+        run.config = run.config.replace(task=task)
+        store.add(run)
+    assert store.comparable() == [store.names()[0], store.names()[1], store.names()[3]]
+    assert store.comparable(limit=2) == store.names()[:2]
+    store.select(store.names()[2])  # the sine run has no match
+    assert store.comparable() == [store.names()[2]]

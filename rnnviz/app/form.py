@@ -5,6 +5,7 @@ Widgets are keyed "w.<field>" and "w.opt.<task>.<option>"."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,10 +191,41 @@ def widget_state(cfg: RunConfig, state: Mapping[str, Any], pending: bool) -> dic
             **{k: v for k, v in own.items() if pending or k not in state}}
 
 
+SHORT_TEXT = re.compile(r"task_options\.text: the text has (\d+) (\w+); "
+                        r"it needs at least (\d+) for seq_len=(\d+)")  # tasks/text.py's message
+
+
+def text_words(error: str) -> str:
+    """A too-short text's error in words: how long the text is and must be for this sequence length."""
+    match = SHORT_TEXT.match(error)
+    if match is None:
+        return error
+    n, unit, need, T = match.groups()
+    return (f"Text to learn: the text is {n} {unit} long; with sequence length {T} it must be at least "
+            f"{need} {unit} ({T} + 2 to train on and {T} + 1 held out to validate). Paste or upload a "
+            "longer text, lower the sequence length, or restore the default text")
+
+
+def default_text(task: str) -> str:
+    return TASKS[task].OPTIONS["text"].default
+
+
+def short_text(state: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(task, what to do) when the form's text is too short for its sequence length, else None."""
+    task = state.get("w.task")
+    key = f"w.opt.{task}.text"
+    if task not in TASKS or "text" not in TASKS[task].OPTIONS or key not in state:
+        return None
+    _, error = check_config({"task": task, "seq_len": state.get("w.seq_len", 2),
+                             "task_options": {"text": state[key]}})
+    return (task, text_words(error)) if error and SHORT_TEXT.match(error) else None
+
+
 def to_config(values: Mapping[str, Any], limits: Limits) -> tuple[RunConfig | None, str | None, list[str]]:
     """The form's values -> (config fitted to the limits, None, notes), or (None, error, [])."""
     cfg, error = check_config({k: v for k, v in values.items() if k != "clip_on"})
     if cfg is None:
-        return None, f"{error}. Fix this setting to train; your runs and other settings are kept.", []
+        return None, (f"{text_words(error)}. Fix this setting to train; your runs and other settings "
+                      "are kept."), []
     cfg, notes = fit_limits(cfg, limits)
     return cfg, None, notes

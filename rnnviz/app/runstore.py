@@ -49,6 +49,7 @@ class RunStore:
     runs: dict[str, Run] = field(default_factory=dict)
     current: str | None = None
     counter: int = 0
+    pinned: set[str] = field(default_factory=set)  # never dropped by the caps
 
     @classmethod
     def from_env(cls) -> RunStore:
@@ -59,17 +60,41 @@ class RunStore:
     def add(self, run: Run, label: str = "") -> list[str]:
         """Name `run` (label or its description, then "#n"), keep it, make it current.
 
-        Returns the names of runs dropped to stay within the caps (the newest is always kept)."""
+        Returns the names of runs dropped to stay within the caps: the oldest unpinned first; the
+        newest and pinned runs are always kept."""
         self.counter += 1
         run.name = f"{label or describe(run)} · #{self.counter}"
         self.runs[run.name] = run
         self.current = run.name
         dropped = []
-        while len(self.runs) > 1 and (len(self.runs) > self.max_runs or self.total_mb() > self.max_mb):
-            oldest = next(iter(self.runs))
+        while len(self.runs) > self.max_runs or self.total_mb() > self.max_mb:
+            oldest = next((n for n in self.runs if n not in self.pinned and n != run.name), None)
+            if oldest is None:
+                break
             del self.runs[oldest]
             dropped.append(oldest)
         return dropped
+
+    def pin(self, name: str, on: bool = True) -> bool:
+        """Keep `name` whatever the caps (on) or let it go again; False when pinning is refused:
+        at most max_runs - 1 pinned runs, so a new run always has room."""
+        if not on or name not in self.runs:
+            self.pinned.discard(name)
+            return not on
+        if name not in self.pinned and len(self.pinned) >= self.max_runs - 1:
+            return False
+        self.pinned.add(name)
+        return True
+
+    def comparable(self, limit: int = 3) -> list[str]:
+        """The current run and the newest others on the same task and sequence length (what
+        Compare picks by default): at most `limit` names, current first."""
+        run = self.current_run()
+        if run is None:
+            return []
+        same = [n for n in self.names() if n != run.name and self.runs[n].config.task == run.config.task
+                and self.runs[n].config.seq_len == run.config.seq_len]
+        return [run.name, *same][:limit]
 
     def collect(self, job: TrainingJob, compare_with: str | None = None) -> tuple[list[Note], list[str]]:
         """Keep a finished job's run: what to tell the user, and the runs to compare now (or [])."""
@@ -110,6 +135,7 @@ class RunStore:
 
     def remove(self, name: str) -> None:
         self.runs.pop(name, None)
+        self.pinned.discard(name)
         if self.current == name:
             self.current = next(reversed(self.runs), None)
 

@@ -190,10 +190,10 @@ def how_to_read(cell: str, page: str) -> None:
         st.markdown(HOW_TO_READ[page])
 
 
-def pickers(run: Run, sequence: bool = True) -> tuple[int, int, int]:
-    """Slider over the records, probe sequence and layer: (record_index, sequence, layer)."""
+def pickers(run: Run, sequence: bool = True, record: int = -1) -> tuple[int, int, int]:
+    """Slider over the records (opening at `record`), probe sequence and layer: (record, sequence, layer)."""
     steps, cfg = run.record_steps, run.config
-    index = len(steps) - 1
+    index = record % len(steps)
     if len(steps) > 1:
         index = st.select_slider("Training step (slide to watch it learn)", list(range(len(steps))),
                                  value=index, format_func=lambda i: f"step {steps[i]}", key=f"rec.{run.name}")

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz import analysis
+from rnnviz.claims import reber_spans
 from rnnviz.plots.style import (
     DIVERGING,
     MIN_FONT,
@@ -23,7 +24,8 @@ from rnnviz.plots.style import (
 )
 from rnnviz.run import Run
 
-MAX_TICKS = 24  # at most this many character tick labels: they must stay readable in half-width charts
+MAX_TICKS = 48  # at most this many character tick labels (one per step up to 48 steps; hover has all)
+MAX_WORD_TICKS = 24  # words are wider than characters: fewer of them fit
 
 
 def pick_sequence(array: np.ndarray, sequence: int) -> np.ndarray:
@@ -46,31 +48,52 @@ def time_ticks(fig: go.Figure, run: Run, sequence: int, T: int) -> None:
     """For text tasks, the characters as x tick labels (thinned when the sequence is long)."""
     if not run.probe_tokens:
         return
-    every = math.ceil(T / MAX_TICKS)
-    labels = axis_labels(run.probe_tokens[sequence])[:T]
     words = any(len(token) > 1 for token in run.probe_tokens[sequence])
+    every = math.ceil(T / (MAX_WORD_TICKS if words else MAX_TICKS))
+    labels = axis_labels(run.probe_tokens[sequence])[:T]
     fig.update_xaxes(tickmode="array", tickvals=list(range(0, T, every)), ticktext=labels[::every],
                      title_text=f"input {'word' if words else 'character'} (time step t →)")
 
 
+def reber_marks(fig: go.Figure, run: Run, sequence: int) -> None:
+    """Embedded Reber: a line at each string's second symbol (the T/P to remember) and one at the
+    end of its inner string (the next prediction must repeat that T/P)."""
+    if run.config.task != "reber" or run.probe_inputs is None:
+        return
+    ids = np.asarray(run.probe_inputs)
+    ids = ids.argmax(-1) if ids.ndim == 3 else ids
+    for i, (_, branch, end, _) in enumerate(reber_spans(pick_sequence(ids, sequence)[None])):
+        for t, label, dash in ((branch, "2nd symbol", "dash"), (end, "inner end", "dot")):
+            words = dict(annotation=dict(text=label, font=dict(size=MIN_FONT - 2)),
+                         annotation_position="top") if i == 0 else {}  # later strings: same lines, no words
+            fig.add_vline(x=t, line=dict(color="black", width=2, dash=dash), **words)
+
+
 def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zrange: tuple[float, float],
-                 colorscale: str, colorbar: str, meta: str) -> go.Figure:
-    """Draw (T, units) `values` as a unit x time heatmap with inputs in the hover."""
+                 colorscale: str, colorbar: str, meta: str, units: list[int] | None = None) -> go.Figure:
+    """Draw (T, units) `values` as a unit x time heatmap with inputs in the hover; `units` (an
+    order of the unit indices, e.g. by a statistic) puts those rows first, top down."""
     T, width = values.shape
     z = np.where(np.isfinite(values), values, np.nan).T  # (units, T)
+    y = np.arange(width)
+    if units is not None:
+        z, y = z[units], [str(u) for u in units]
     text = inputs_text(run, sequence)
-    custom = np.tile(np.array(text or [""] * T, dtype=object), (width, 1))
+    custom = np.tile(np.array(text or [""] * T, dtype=object), (len(z), 1))
     fig.add_trace(go.Heatmap(
-        z=z, x=np.arange(T), y=np.arange(width), zmin=zrange[0], zmax=zrange[1],
+        z=z, x=np.arange(T), y=y, zmin=zrange[0], zmax=zrange[1],
         zmid=0 if zrange[0] < 0 < zrange[1] else None, colorscale=colorscale, customdata=custom,
         colorbar=dict(title=dict(text=colorbar, side="right")), meta=meta,
         hovertemplate="t=%{x}, unit %{y}<br>value %{z:.3f}<br>%{customdata}<extra></extra>"))
-    if run.config.bidirectional:  # forward units first, then the reverse direction's
+    if units is not None:  # rows in the given order, the first at the top
+        fig.update_yaxes(type="category", autorange="reversed", title_text="hidden unit (sorted)")
+    elif run.config.bidirectional:  # forward units first, then the reverse direction's
         half = width // 2
         fig.add_hline(y=half - 0.5, line=dict(color="black", width=2),
                       annotation=dict(text="↑ reverse direction / forward ↓", font=dict(size=MIN_FONT)),
                       annotation_position="top right")
     time_ticks(fig, run, sequence, T)
+    reber_marks(fig, run, sequence)
     return fig
 
 
@@ -148,15 +171,16 @@ def _fix_ranges(fig: go.Figure, run: Run, traj: analysis.Trajectory, layer: int,
 
 
 def hidden_heatmap_figure(run: Run, record_index: int = -1, sequence: int = 0, layer: int = -1,
-                          presenter: bool = False) -> go.Figure:
-    """Every hidden unit's activation (rows) at every time step (columns), centred at 0."""
+                          units: list[int] | None = None, presenter: bool = False) -> go.Figure:
+    """Every hidden unit's activation (rows, in `units`' order if given) at every time step
+    (columns), centred at 0."""
     fig = new_figure("Hidden units over time", "Look for rows that switch on a particular input "
                      "and hold their value: that unit remembers it.", TIME_AXIS, "hidden unit")
     if not run.records:
         return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.hidden[layer], sequence), dtype=np.float64)  # (T, H*D)
-    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "h_t", "hidden")
+    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "h_t", "hidden", units)
     fig.update_layout(title_text=f"Hidden units over time, at step {record.step}")
     return finish(fig, presenter)
 
