@@ -4,7 +4,7 @@ import re
 
 import plotly.graph_objects as go
 
-from rnnviz.app.escape import ZWSP, figure, md, summary
+from rnnviz.app.escape import ZWSP, figure, md, problem, summary
 
 AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|mailto):|\bwww\\?\.|\w\\?@\w")  # what GFM would autolink
 
@@ -30,3 +30,11 @@ def test_figure_text_keeps_our_tags_only():
     figure(fig)
     assert fig.layout.title.text.startswith("<b>ok</b>") and "<img" not in fig.layout.title.text
     assert "<a" not in fig.data[0].name
+
+
+def test_an_error_is_shown_as_its_first_line_only():
+    err = RuntimeError("shapes do not match\nException raised from check at /pytorch/aten/src/x.cpp:42\n"
+                       "frame #0: c10::Error::Error(...)")
+    assert problem(err) == "RuntimeError: shapes do not match"
+    assert problem(ValueError("hidden_size: must be an integer")) == "hidden_size: must be an integer"
+    assert len(problem(TypeError("x" * 1000))) <= 200

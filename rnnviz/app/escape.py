@@ -31,6 +31,16 @@ def md(text: Any, max_chars: int = MAX_CHARS) -> str:
     return _AUTOLINK.sub(lambda m: m.group(0) + ZWSP, _PUNCTUATION.sub(r"\\\1", text))
 
 
+def problem(err: BaseException, max_chars: int = 160) -> str:
+    """An exception in words for a student: its first line, cut. The rest (torch's C++ source
+    locations, signature dumps) goes to the server's log, not the page."""
+    lines = str(err).strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > max_chars:
+        first = first[:max_chars - 1] + "…"
+    return first if isinstance(err, ValueError) else f"{type(err).__name__}: {first}"
+
+
 def summary(notices: Sequence[str], shown: int = 5) -> str | None:
     """One Markdown notice for many (each escaped): a few listed, and how many more there are."""
     if not notices:

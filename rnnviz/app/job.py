@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from rnnviz.app.escape import problem
 from rnnviz.app.settings import Settings
 from rnnviz.app.slots import TrainerSlots
 from rnnviz.config import RunConfig
@@ -174,7 +175,7 @@ class TrainingJob:
                           if run.status in ("finished", "stopped") else "finished")
         except Exception as err:  # a failed run must be reported, never lost
             log.exception("training failed")
-            self.error = f"{type(err).__name__}: {err}" if not isinstance(err, ValueError) else str(err)
+            self.error = problem(err)  # the first line; the log has the rest
             self.state = "error"
 
 

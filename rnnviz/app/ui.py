@@ -153,7 +153,7 @@ def guard(body: Callable[[], Any], failed: str = "Something went wrong on this p
         if Settings.from_env().debug:
             raise
         log.exception("unexpected error")
-        st.error(failed.format(error=escape.md(f"{type(err).__name__}: {err}")))
+        st.error(failed.format(error=escape.md(escape.problem(err))))
 
 
 def plot(fn: Callable[..., Any], *args: Any, key: str | None = None, **kwargs: Any) -> None:
