@@ -121,8 +121,9 @@ def capped_note(counts: Counter, kept: list[str], unit: str, read_as: str) -> st
     """What a capped vocabulary changed, in words a student can read."""
     total = sum(counts.values())
     dropped = total - sum(counts[t] for t in kept)
-    return (f"the text has {len(counts):,} distinct {unit}; the {len(kept):,} most frequent are "
-            f"kept, the rest ({dropped / total:.1%} of the text) are read {read_as}")
+    return (f"the text has {len(counts):,} distinct {unit}, and a model here reads at most "
+            f"{len(kept) + 1:,} symbols: the {len(kept):,} most frequent are kept, the rest "
+            f"({dropped / total:.1%} of the text) are read {read_as}")
 
 
 def words_of(text: str) -> list[str]:
