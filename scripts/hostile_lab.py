@@ -3,7 +3,6 @@ that records every request (a request means an injection worked), and one trial 
 
 from __future__ import annotations
 
-import http.server
 import re
 import signal
 import threading
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts import harness
+from scripts.sink import Sink
 
 UPLOADER = ".st-key-w-compare_files input[type='file']"  # Compare's "Add run files"
 H1 = "[data-testid='stHeading'], h1"  # a page has drawn its title
@@ -29,33 +29,6 @@ NOT_A_NOTICE = re.compile(r"This session keeps at most")  # the store dropping o
 LINKS_JS = """port => [...document.querySelectorAll('a, img, image, iframe, source')]
   .map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('xlink:href') || '')
   .filter(u => u.includes(':' + port))"""
-
-
-class Sink:
-    """An HTTP server on 127.0.0.1 that answers everything and records the paths asked for."""
-
-    def __init__(self) -> None:
-        hits = self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                hits.append(self.path)
-                self.send_response(204)
-                self.end_headers()
-
-            do_POST = do_HEAD = do_GET  # noqa: N815
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.port = self.server.server_port
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass
@@ -311,4 +284,3 @@ class Lab:
             result.notes.append("server restarted: still busy with this input, or holding its memory")
             self.restart()
         return result
-
