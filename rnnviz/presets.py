@@ -67,7 +67,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "carry the first marked number. Its gradient through time falls steeply before that "
            "drop and ends with the gradient at t=0 over 1/1000 of the last step's (the vanishing "
            "preset's is below a millionth). Compare the two on the Compare page.",
-           RunConfig(cell="lstm", hidden_size=64, steps=1000, lr=1e-2, batch_size=64,
+           RunConfig(cell="lstm", hidden_size=64, steps=1000, lr=1e-2, batch_size=64, record_every=20,
                      forget_bias=1.0, **ADDING),
            (loss_below("The loss ends below half of 1/12 (the loss of remembering only the second "
                         "number): the LSTM uses both marked numbers.", 0.5, of=MEMORY),
