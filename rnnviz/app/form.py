@@ -227,5 +227,7 @@ def to_config(values: Mapping[str, Any], limits: Limits) -> tuple[RunConfig | No
     if cfg is None:
         return None, (f"{text_words(error)}. Fix this setting to train; your runs and other settings "
                       "are kept."), []
-    cfg, notes = fit_limits(cfg, limits)
-    return cfg, None, notes
+    fitted, notes = fit_limits(cfg, limits)
+    # Only a change goes back to the widgets; a note that changes nothing (a capped vocabulary)
+    # would make the form redraw on every other run and lose a click on Train.
+    return fitted, None, (notes if fitted != cfg else [])

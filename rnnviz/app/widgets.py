@@ -15,7 +15,7 @@ from rnnviz.app.escape import md
 from rnnviz.app.inputs import read_upload
 from rnnviz.app.session import Session
 from rnnviz.config import RunConfig
-from rnnviz.tasks import TASKS
+from rnnviz.tasks import TASKS, make_task
 
 ss = st.session_state
 
@@ -95,4 +95,6 @@ def config_form(session: Session) -> RunConfig | None:
         st.rerun()  # fitting changed a value: the widgets show the config that trains
     for note in notes:  # refitted twice in a row (fit is not idempotent): say so here
         st.info(md(note))
+    if vocabulary := getattr(make_task(cfg), "vocab_note", None):  # capped: changes no setting
+        st.caption(md(vocabulary, 400))
     return cfg
