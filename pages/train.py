@@ -42,7 +42,8 @@ def show_run(run: Run) -> None:
 def estimate_line(cfg: RunConfig, limits: Limits) -> None:
     """The run's estimated time and memory on this server (its speed measured at start)."""
     cost = estimate(cfg, machine=limits.machine)
-    text = (f"Estimated on this server: about {time_words(cost.total_seconds)} "
+    about = "" if cost.total_seconds < 1 else "about "
+    text = (f"Estimated on this server: {about}{time_words(cost.total_seconds)} "
             f"({cost.seconds_per_step * 1000:.0f} ms per step) and {size_words(cost.peak_bytes)} of memory.")
     if cost.total_seconds > 60:
         st.warning(text + " Over a minute: fewer steps or a smaller model train faster.")

@@ -27,8 +27,11 @@ def size_words(n_bytes: float) -> str:
 
 
 def time_words(seconds: float) -> str:
+    """A duration as a student reads it: "under a second", "40 s", "12 minutes", "2.5 hours"."""
     if seconds >= 3600:
         return f"{seconds / 3600:,.1f} hours" if seconds < 36000 else f"{seconds / 3600:,.0f} hours"
+    if seconds < 1:
+        return "under a second"
     return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} s"
 
 

@@ -51,7 +51,7 @@ def test_unchecked_claims_say_what_to_train():
     plain, clipped = checks(PRESET, [other, Run(config=BASE, name="empty")])  # no steps: not checked
     assert plain.result is None and plain.todo == "train the lesson's settings to check this"
     assert clipped.todo == "train the lesson with gradient clipping on (max norm 1) to check this"
-    assert "To check it:" in check_line(clipped)
+    assert "Not checked yet:" in check_line(clipped)
 
 
 def test_change_words():

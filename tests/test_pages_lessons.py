@@ -35,20 +35,20 @@ def test_a_lesson_shows_on_train_and_its_claims_are_checked_on_the_students_run(
     ok(at.button(key="preset.first_lesson").click().run())
     text = markdown_text(at)
     assert "Lesson: First lesson" in text and "The loss falls far below the baseline" in text
-    assert "To check it: train the lesson" in text and "✓" not in text
+    assert "Not checked yet: train the lesson" in text and "✓" not in text
     ok(at.button(key="train").click().run())
     finish_job(at)
     run = current(at)
     result = PRESETS["first_lesson"].claims[0](run)
     text = markdown_text(at)
     assert ("✓" if result.passed else "✗") in text and result.detail in text and run.name in text
-    assert "To check it" not in text
+    assert "Not checked yet" not in text
 
 
 def test_a_claim_about_other_settings_says_what_to_change():
     at = open_app("pages/train.py", {"preset": "exploding"})
     text = markdown_text(at)
-    assert "To check it: train the lesson with gradient clipping on (max norm 1) to check this" in text
+    assert "Not checked yet: train the lesson with gradient clipping on (max norm 1) to check this" in text
     assert at.button(key="lesson.try.2").label == "Train with gradient clipping on (max norm 1)"
 
 

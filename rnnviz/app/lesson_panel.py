@@ -86,7 +86,7 @@ def check_line(check: Check) -> str:
     """One bullet: the claim's sentence, then ✓/✗ and the number from the run, or what to do."""
     text = md(check.claim.text)
     if check.result is None:
-        return f"- {text}  \n  *To check it: {md(check.todo)}.*"
+        return f"- {text}  \n  *Not checked yet: {md(check.todo)}.*"
     mark = ":green[✓]" if check.result.passed else ":red[✗]"
     return f"- {text}  \n  {mark} in {md(check.run)}: {md(check.result.detail)}"
 
