@@ -76,17 +76,18 @@ def record_every_within(cfg: RunConfig, max_bytes: float) -> int:
 def fit_limits(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
     """The one door to training on this server: `cfg` made to fit every limit, and sentences saying
     what changed and why. First its records (how often and how much we look inside), then its
-    estimated memory and time as a whole (rnnviz.fit), not field by field. ValueError when even the
-    smallest version of the run would not fit."""
+    estimated memory and time as a whole (rnnviz.fit), not field by field. When even the smallest
+    version would not fit, the default run (with a notice saying so)."""
     cfg, notices = clamp_ranges(cfg, limits)
     cfg, more = fit_records(cfg, limits)
+    task = make_task(cfg)  # built once: its vocabulary sizes the estimate, and shrinking keeps it
     try:
         cfg, cost = shrink_to_fit(cfg, limits.max_memory_mb * 2**20, limits.max_seconds,
-                                  limits.max_step_seconds, limits.machine)
+                                  limits.max_step_seconds, limits.machine, task)
     except ValueError as err:  # nothing smaller fits (a huge vocabulary): the default run does
         default, more = fit_records(RunConfig(), limits)
         return default, [*notices, f"{err}; using the default settings instead", *more]
-    vocabulary = getattr(make_task(cfg), "vocab_note", None)  # a text with too many symbols: capped
+    vocabulary = getattr(task, "vocab_note", None)  # a text with too many symbols: capped
     return cfg, notices + more + cost + ([vocabulary] if vocabulary else [])
 
 
