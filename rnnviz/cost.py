@@ -20,6 +20,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.model import EMBED_SIZE
 from rnnviz.tasks import Task, make_task
+from rnnviz.weights import keep_per_record
 
 F32 = 4
 # Floats torch keeps per sequence, time step and hidden unit of one layer and direction, measured
@@ -129,11 +130,14 @@ def memory(cfg: RunConfig, sizes: Sizes) -> dict[str, float]:
     x_bytes = 8 if sizes.tokens else F32 * sizes.inputs    # one step of one sequence's input
     out = F32 * T * sizes.outputs                          # one sequence's outputs
     params = parameters(cfg, sizes)
+    records = record_count(cfg)
     parts: dict[str, float] = {
         "parameters and optimizer": F32 * params * (2 + OPTIMIZER_STATE[cfg.optimizer]),
         "task data": sizes.task_bytes + (P + val) * T * (x_bytes + 8),  # probe and validation batches
         "records": record_count(cfg) * record_bytes(cfg, sizes) + P * T * x_bytes,  # + probe_inputs
         "history": cfg.steps * HISTORY_ROW_BYTES,
+        # the final weights, and a copy at every record when they fit (rnnviz.weights)
+        "weights": F32 * params * (1 + (records if keep_per_record(params, records) else 0)),
         "allocator slack": ALLOCATOR_SLACK,
     }
     # one-hot inputs are built as int64, then converted: both exist for a moment

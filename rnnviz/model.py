@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from rnnviz.cells import CELLS, RecurrentLayer, Trace
 from rnnviz.config import RunConfig
-from rnnviz.tasks import Task
+from rnnviz.tasks import Task, make_task
 
 EMBED_SIZE = 32
 
@@ -47,6 +47,11 @@ class SequenceModel(nn.Module):
 
     def _inputs(self, x: Tensor) -> Tensor:
         return self.embed(x) if self.embed is not None else x
+
+
+def build_model(cfg: RunConfig, task: Task | None, generator: torch.Generator) -> nn.Module:
+    """The model `cfg` trains (`task` built from cfg when None), initialised from `generator`."""
+    return SequenceModel(cfg, task if task is not None else make_task(cfg), generator)
 
 
 def recurrent_blocks(layer: RecurrentLayer) -> dict[str, Tensor]:

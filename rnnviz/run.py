@@ -39,6 +39,8 @@ class Record:
     # total loss where the loss is per step (None for older run files, which lack them)
     cell_grad_by_time: np.ndarray | None = None
     cell_grad_by_time_total: np.ndarray | None = None
+    # the model's weights at this record (state_dict names, float32), when the run kept them
+    weights: dict[str, np.ndarray] | None = None
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Run:
     probe_inputs: np.ndarray | None = None   # (P, T, I) floats or (P, T) token ids
     elapsed_s: float = 0.0
     name: str = ""
+    weights: dict[str, np.ndarray] | None = None  # final weights (None: older run file, or not finite)
 
     def __post_init__(self) -> None:
         if not isinstance(self.rows, StepLog):

@@ -3,7 +3,8 @@
 Layout: "rnnviz.json" (UTF-8 JSON as uint8), "history/<column>", "probe_inputs", and per record i
 "records/<i>/hidden/<layer>", ".../gates/<layer>/<gate>", ".../cell_state/<layer>", ".../grad_by_time",
 ".../grad_by_time_total", ".../cell_grad_by_time[_total]" (LSTM), ".../<dict name>" (values; the keys
-are in the JSON), ".../eigenvalues/<key>".
+are in the JSON), ".../eigenvalues/<key>", ".../weights/<name>" (when kept), and the final weights
+"weights/<name>" (state_dict names; absent from older files and from runs that diverged).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.npzread import BoundedNpz, FileLimits
 from rnnviz.run import HISTORY_COLUMNS, Record, Run, StepLog
+from rnnviz.weights import check_weights, expected_shapes
 
 FORMAT, VERSION = "rnnviz-run", 1
 META = "rnnviz.json"
@@ -77,6 +79,7 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
     arrays = {f"history/{c}": run.rows.column(c).astype(dtypes.get(c, np.float64)) for c in columns}
     if run.probe_inputs is not None:
         arrays["probe_inputs"] = np.asarray(run.probe_inputs)
+    arrays.update({f"weights/{k}": v for k, v in (run.weights or {}).items()})
     records = []
     for i, r in enumerate(run.records):
         pre = f"records/{i}/"
@@ -85,6 +88,7 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
         arrays.update({f"{pre}gates/{n}/{g}": v for n, gates in enumerate(r.gates) for g, v in gates.items()})
         arrays.update({f"{pre}eigenvalues/{k}": v for k, v in r.eigenvalues.items()})
         arrays[f"{pre}grad_by_time"] = r.grad_by_time
+        arrays.update({f"{pre}weights/{k}": v for k, v in (r.weights or {}).items()})
         if r.grad_by_time_total is not None:
             arrays[f"{pre}grad_by_time_total"] = r.grad_by_time_total
         for name in CELL_GRADS:
@@ -96,6 +100,7 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
                         "val_metrics": {k: _num(v) for k, v in r.val_metrics.items()},
                         "gates": [list(g) for g in r.gates], "eigenvalues": list(r.eigenvalues),
                         "has_total": r.grad_by_time_total is not None,
+                        "has_weights": r.weights is not None,
                         "cell_grads": [name for name in CELL_GRADS if getattr(r, name) is not None],
                         **{name: list(getattr(r, name)) for name in FLOAT_DICTS}})
     meta = {"format": FORMAT, "version": VERSION, "config": run.config.to_dict(), "status": run.status,
@@ -103,7 +108,7 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
             "val_baseline_loss": _num(run.val_baseline_loss), "val_unseen_share": _num(run.val_unseen_share),
             "metric_names": list(run.metric_names), "probe_tokens": run.probe_tokens,
             "elapsed_s": _num(run.elapsed_s), "name": run.name, "history": {"columns": columns},
-            "records": records}
+            "records": records, "weights": sorted(run.weights) if run.weights is not None else None}
     text = json.dumps(meta, allow_nan=False, ensure_ascii=False, default=_plain)  # standard JSON: see _num
     arrays[META] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return {k: np.ascontiguousarray(v) for k, v in arrays.items()}
@@ -208,6 +213,14 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             raise ValueError("probe_tokens: must be probe_size lists of seq_len strings")
 
     records, gate_names = [], list(CELLS[cfg.cell].gates)
+    shapes: dict[str, tuple[int, ...]] = {}  # the model's weights, built only when a file has weights
+
+    def weights(pre: str) -> dict[str, np.ndarray]:
+        if not shapes:
+            shapes.update(expected_shapes(cfg))
+        found = {k: get(f"{pre}weights/{k}", "f", shapes.get(k, ())) for k in shapes}
+        check_weights(found, shapes, f"{pre}weights")
+        return found
     for i, rec in enumerate(_records(meta["records"], limits)):
         pre = f"records/{i}/"
         schema.typed(rec, dict, pre)
@@ -219,6 +232,7 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             raise ValueError(f"{pre}step: records must be in increasing step order")
         has_total = schema.typed(rec["has_total"], bool, f"{pre}has_total")
         cell_grads = schema.strings(rec.get("cell_grads", []), f"{pre}cell_grads")  # older files: none
+        has_weights = schema.typed(rec.get("has_weights", False), bool, f"{pre}has_weights")
         if not set(cell_grads) <= set(CELL_GRADS):
             raise ValueError(f"{pre}cell_grads: expected names among {', '.join(CELL_GRADS)}")
         dicts = {name: dict(zip(keys, get(pre + name, "f", (len(keys),)).tolist(), strict=True))
@@ -239,7 +253,11 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             val_loss=schema.number(rec["val_loss"], f"{pre}val_loss"),
             val_metrics={k: schema.number(v, f"{pre}val_metrics.{k}") for k, v in val_metrics.items()},
             **{name: get(pre + name, "f", (L, T)) for name in cell_grads},
+            weights=weights(pre) if has_weights else None,
             **dicts))
+    final = meta.get("weights")  # older files: no entry
+    if final is not None:
+        schema.names(final, schema.PARAMETER, "weights", schema.MAX_KEYS)
 
     elapsed = schema.number(meta["elapsed_s"], "elapsed_s")
     if not 0 <= elapsed < math.inf:
@@ -252,7 +270,7 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
                device=schema.matching(meta["device"], schema.DEVICE, "device"),
                task_kind=schema.matching(meta["task_kind"], schema.TASK_KIND, "task_kind"),
                metric_names=tuple(metric_names), probe_tokens=probe_tokens, probe_inputs=probe_inputs,
-               name=schema.run_name(meta["name"]))
+               name=schema.run_name(meta["name"]), weights=weights("") if final is not None else None)
 
 
 def _records(value: Any, limits: FileLimits) -> list[Any]:

@@ -7,14 +7,17 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from rnnviz.config import RunConfig
+from rnnviz.cost import record_count
 from rnnviz.devices import resolve_device
-from rnnviz.model import SequenceModel
+from rnnviz.model import build_model
 from rnnviz.probe import look_inside, param_grad_norms, total_norm
 from rnnviz.run import Run
 from rnnviz.tasks import make_task
+from rnnviz.weights import keep_per_record, weights_of
 
 Callback = Callable[[Run], None]
 
@@ -69,8 +72,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     probe = [t.to(device) for t in task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))]
     val = [t.to(device) for t in task.batch(max(cfg.batch_size, 32),
                                             torch.Generator().manual_seed(cfg.seed + 3), split="val")]
-    model = SequenceModel(cfg, task, init_gen).to(device)
+    model = build_model(cfg, task, init_gen).to(device)
     params = list(model.parameters())
+    per_record_weights = keep_per_record(sum(p.numel() for p in params), record_count(cfg))
     optimizer = make_optimizer(cfg, params)
     val_baseline, val_unseen = task.val_baseline()
     run = Run(config=cfg, baseline_loss=float(task.baseline_loss), device=str(device),
@@ -102,6 +106,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         if is_record:
             run.records.append(look_inside(step, model, task, probe, val, raw_grads,
                                            param_grad_norms(model)))
+            if per_record_weights and not diverged:
+                run.records[-1].weights = weights_of(model)
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
                 notify(on_record, run)
@@ -118,6 +124,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
         run.records.append(look_inside(step, model, task, probe, val, {}, {}))
+        run.records[-1].weights = weights_of(model) if per_record_weights else None
+    final = weights_of(model)
+    run.weights = final if all(np.isfinite(w).all() for w in final.values()) else None
     run.elapsed_s = time.perf_counter() - started
     if on_record is not None:
         notify(on_record, run)
