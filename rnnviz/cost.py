@@ -113,7 +113,7 @@ def record_count(cfg: RunConfig) -> int:
     return cfg.steps // cfg.record_every + 1 + (1 if cfg.steps % cfg.record_every else 0)
 
 
-def record_bytes(cfg: RunConfig, sizes: Sizes) -> int:
+def record_bytes(cfg: RunConfig) -> int:
     """One Record: hidden, gates and cell state on the probe batch, spectra, gradient norms."""
     H, D, L, G = cfg.hidden_size, 2 if cfg.bidirectional else 1, cfg.num_layers, CELLS[cfg.cell].gate_rows
     arrays = 1 + (G if G > 1 else 0) + (1 if cfg.cell == "lstm" else 0)
@@ -134,7 +134,7 @@ def memory(cfg: RunConfig, sizes: Sizes) -> dict[str, float]:
     parts: dict[str, float] = {
         "parameters and optimizer": F32 * params * (2 + OPTIMIZER_STATE[cfg.optimizer]),
         "task data": sizes.task_bytes + (P + val) * T * (x_bytes + 8),  # probe and validation batches
-        "records": record_count(cfg) * record_bytes(cfg, sizes) + P * T * x_bytes,  # + probe_inputs
+        "records": record_count(cfg) * record_bytes(cfg) + P * T * x_bytes,  # + probe_inputs
         "history": cfg.steps * HISTORY_ROW_BYTES,
         # the final weights, and a copy at every record when they fit (rnnviz.weights)
         "weights": F32 * params * (1 + (records if keep_per_record(params, records) else 0)),

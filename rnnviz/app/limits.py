@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnnviz.app.settings import Settings
-from rnnviz.cells import CELLS
 from rnnviz.config import FIELDS, RunConfig
-from rnnviz.cost import DEFAULT_MACHINE, Machine
+from rnnviz.cost import DEFAULT_MACHINE, Machine, record_bytes
 from rnnviz.fit import shrink_to_fit
 from rnnviz.tasks import make_task
 
@@ -59,16 +58,9 @@ class Limits:
         return cls.from_settings(settings or Settings.from_env(), machine)
 
 
-def record_bytes(cfg: RunConfig, gates: int) -> int:
-    """Approximate bytes one Record holds (float32 hidden, gates and cell state on the probe batch)."""
-    per_layer = cfg.probe_size * cfg.seq_len * cfg.hidden_size * (2 if cfg.bidirectional else 1)
-    arrays = 1 + gates + (1 if cfg.cell == "lstm" else 0)
-    return 4 * per_layer * arrays * cfg.num_layers
-
-
 def record_every_within(cfg: RunConfig, max_bytes: float) -> int:
     """The smallest record_every >= cfg.record_every whose records fit in `max_bytes` in all."""
-    per_record = record_bytes(cfg, len(CELLS[cfg.cell].gates))
+    per_record = record_bytes(cfg)
     max_records = max(int(max_bytes // max(per_record, 1)) - 2, 1)  # step 0 and the last step
     return max(cfg.record_every, math.ceil(cfg.steps / max_records))
 
@@ -110,12 +102,12 @@ def fit_records(cfg: RunConfig, limits: Limits) -> tuple[RunConfig, list[str]]:
     """Raise record_every (and shrink the probe batch if need be) so a run's records fit the caps."""
     notices: list[str] = []
     max_bytes = limits.max_record_mb * 2**20
-    per_probe = record_bytes(cfg.replace(probe_size=1), len(CELLS[cfg.cell].gates))  # one probe sequence
     probe = cfg.probe_size
-    while probe > 1 and 3 * probe * per_probe > max_bytes:  # step 0, one record and the last
+    while probe > 1 and 3 * record_bytes(cfg.replace(probe_size=probe)) > max_bytes:  # step 0, one, the last
         probe = max(1, probe // 2)
-    fitting = max(3, min(limits.max_records, int(max_bytes // (probe * per_probe))))
-    every = record_every_within(cfg.replace(probe_size=probe), fitting * probe * per_probe)
+    per_record = record_bytes(cfg.replace(probe_size=probe))
+    fitting = max(3, min(limits.max_records, int(max_bytes // per_record)))
+    every = record_every_within(cfg.replace(probe_size=probe), fitting * per_record)
     changes: dict[str, Any] = {}
     if probe != cfg.probe_size:
         changes["probe_size"] = probe
