@@ -20,7 +20,7 @@ def body() -> None:
                       help="Share of optimizer steps whose gradient the clipping toggle rescaled.")
             ui.plot(plots.param_grad_figure, run)
         else:
-            left, right = st.columns(2)
+            left, right = ui.grid(2, key="grid-spectra")
             with left:
                 ui.plot(plots.spectral_radius_figure, run)
             with right:

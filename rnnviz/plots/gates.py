@@ -49,7 +49,7 @@ def gate_heatmap_figure(run: Run, record_index: int = -1, gate: str = "forget", 
     values = np.asarray(pick_sequence(record.gates[layer][gate], sequence), dtype=np.float64)
     tanh = gate in analysis.TANH_GATES
     unit_heatmap(fig, run, values, sequence, (-1.0, 1.0) if tanh else (0.0, 1.0),
-                 DIVERGING if tanh else SEQUENTIAL, f"{gate} gate", gate)
+                 DIVERGING if tanh else SEQUENTIAL, f"{gate} gate", gate, presenter=presenter)
     fig.update_layout(title_text=f"{gate.capitalize()} gate over time, at step {record.step}")
     return finish(fig, presenter)
 
@@ -104,6 +104,7 @@ def cell_state_figure(run: Run, record_index: int = -1, sequence: int = 0, layer
         return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.cell_state[layer], sequence), dtype=np.float64)
-    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "c_t", "cell_state")
+    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "c_t", "cell_state",
+                 presenter=presenter)
     fig.update_layout(title_text=f"LSTM cell state over time, at step {record.step}")
     return finish(fig, presenter)
