@@ -9,11 +9,12 @@ from rnnviz.app import ui
 def body() -> None:
     run = ui.current_run()
     record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
+    total = ui.loss_trained([run])
     for name in ui.views(["Through time", "Over training", "Per parameter", "Spectral radius"], "view.grad"):
         if name == "Through time":
-            ui.plot(plots.grad_by_time_figure, run, record_index=record)
+            ui.plot(plots.grad_by_time_figure, run, record_index=record, total=total)
         elif name == "Over training":
-            ui.plot(plots.grad_heatmap_figure, run, layer=layer)
+            ui.plot(plots.grad_heatmap_figure, run, layer=layer, total=total)
         elif name == "Per parameter":
             history = run.history
             st.metric("Steps clipped", f"{history['clipped'].mean():.0%}" if len(history) else "–",

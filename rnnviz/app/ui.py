@@ -197,6 +197,19 @@ def grid(n: int, key: str = "grid") -> list[Any]:
     return [cols[i % 2] for i in range(n)]
 
 
+def loss_trained(runs: list[Run]) -> bool:
+    """Which loss the gradient views differentiate: True, the loss trained (the default); False,
+    the last step's loss, as a student picks with a toggle shown only where the two differ (a
+    task with a target at every step: sine, Reber, text)."""
+    if not any(r.records and r.records[-1].grad_by_time_total is not None for r in runs):
+        return True
+    return not st.toggle(
+        "Last step's loss only: how far back one prediction reaches", key="w.last_step_loss",
+        help="Off: the gradient of the loss training uses, the average of every step's error, so "
+             "each step also learns from its own target. On: the gradient of the last step's error "
+             "alone, which only reaches early steps through the whole chain of steps between.")
+
+
 def how_to_read(cell: str, page: str) -> None:
     """The cell's equations and how to read the page's charts (open in presenter mode)."""
     with st.expander("How to read this", expanded=session().presenter):
