@@ -144,6 +144,11 @@ def test_saturation_and_cell_state(runs):
     assert not gru.data and "no separate cell state" in annotations(gru)[0]
     hist = plots.gate_histogram_figure(run)
     assert metas(hist) == ["input", "forget", "cell", "output"]
+    forget = np.asarray(run.records[-1].gates[-1]["forget"], dtype=np.float64).ravel()
+    bar = trace(hist, "forget")
+    assert len(bar.y) == 50 and abs(sum(bar.y) - 1) < 1e-9  # shares of every value, binned on the server
+    bin_of = np.minimum(((forget + 1) / 0.04).astype(int), 49)  # the bin of each value, as np.histogram
+    np.testing.assert_allclose(bar.y, np.bincount(bin_of, minlength=50) / forget.size)
 
 
 def test_metric_and_val_figures(runs):
