@@ -80,13 +80,16 @@ def measure(server_url: str, preset: str, steps: int | None, repeats: int, prese
             harness.train_and_wait(page, 600_000)
             print(f"trained {preset} in {time.monotonic() - started:.1f} s (browser)", flush=True)
         titles = ["Home", "Train", "Hidden states", "Gates", "Gradients", "Compare"]
-        rows = []
+        rows, here = [], "Train"  # training left the browser on Train
         for title in titles:
             origin = "Train" if title == "Home" else "Home"
             results = []
             for _ in range(repeats):
-                switch(page, origin)
+                if here != origin:
+                    switch(page, origin)
                 results.append(switch(page, title))
+                here = title
+
             problems = harness.problems(page)
             if problems:
                 raise SystemExit(f"{title}: {problems}")

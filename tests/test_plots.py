@@ -10,6 +10,7 @@ import pytest
 
 import rnnviz
 from rnnviz import analysis, plots
+from rnnviz.plots.style import TRACE_TYPES
 from tests.plot_helpers import annotations, metas, subtitle, tiny, trace
 
 FIGURES = {
@@ -31,7 +32,10 @@ FIGURES = {
 @pytest.mark.parametrize("name", FIGURES)
 def test_every_figure_of_every_run_serialises(runs, name):
     for run in runs.values():
-        assert json.loads(FIGURES[name](run).to_json())  # no NaN/inf crash, valid JSON
+        fig = FIGURES[name](run)
+        assert json.loads(fig.to_json())  # no NaN/inf crash, valid JSON
+        # the house template keeps plotly_white's defaults only for these trace types
+        assert {t.type for t in fig.data} <= set(TRACE_TYPES)
 
 
 def test_loss_figure_carries_the_history_and_the_baseline(runs):
