@@ -58,7 +58,8 @@ def gate_heatmap_figure(run: Run, record_index: int = -1, gate: str = "forget", 
     values = np.asarray(pick_sequence(record.gates[layer][gate], sequence), dtype=np.float64)
     tanh = gate in analysis.TANH_GATES
     unit_heatmap(fig, run, values, sequence, (-1.0, 1.0) if tanh else (0.0, 1.0),
-                 DIVERGING if tanh else SEQUENTIAL, f"{gate} gate", gate, presenter=presenter)
+                 DIVERGING if tanh else SEQUENTIAL, f"{gate} gate", gate,
+                 fewer_ticks=True)  # the app draws gates two-up, or in presenter mode: big fonts
     fig.update_layout(title_text=f"{gate.capitalize()} gate over time, at step {record.step}")
     return finish(fig, presenter)
 
@@ -116,6 +117,6 @@ def cell_state_figure(run: Run, record_index: int = -1, sequence: int = 0, layer
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.cell_state[layer], sequence), dtype=np.float64)
     unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "c_t", "cell_state",
-                 presenter=presenter)
+                 fewer_ticks=presenter)
     fig.update_layout(title_text=f"LSTM cell state over time, at step {record.step}")
     return finish(fig, presenter)

@@ -25,9 +25,9 @@ from rnnviz.plots.style import (
 from rnnviz.run import Run
 
 # At most this many tick labels along time (the hover names every step): characters, then words
-# (wider), on a chart half a laptop screen wide; a presenter's fonts are 1.5x, so fewer fit there.
-MAX_TICKS, MAX_WORD_TICKS = 32, 16
-PRESENTER_TICKS, PRESENTER_WORD_TICKS = 24, 12
+# (wider), on a chart across a laptop screen (every step of a 40-step Reber string). Half as many
+# on a chart half as wide (two-up gate heatmaps) or in presenter mode (fonts 1.5x, so fewer fit).
+MAX_TICKS, MAX_WORD_TICKS = 48, 24
 
 
 def pick_sequence(array: np.ndarray, sequence: int) -> np.ndarray:
@@ -46,15 +46,13 @@ def inputs_text(run: Run, sequence: int) -> list[str]:
     return [f"x = {np.array2string(np.atleast_1d(v), precision=2, separator=', ')}" for v in x]
 
 
-def time_ticks(fig: go.Figure, run: Run, sequence: int, T: int, presenter: bool = False) -> None:
-    """For text tasks, the characters as x tick labels, thinned so that they never overlap (words
-    also slanted: they are wider than the gap between steps)."""
+def time_ticks(fig: go.Figure, run: Run, sequence: int, T: int, fewer: bool = False) -> None:
+    """For text tasks, the characters as x tick labels, thinned so that they never overlap (half
+    as many with `fewer`; words also slanted: they are wider than the gap between steps)."""
     if not run.probe_tokens:
         return
     words = any(len(token) > 1 for token in run.probe_tokens[sequence])
-    limit = ((PRESENTER_WORD_TICKS if words else PRESENTER_TICKS) if presenter
-             else (MAX_WORD_TICKS if words else MAX_TICKS))
-    every = math.ceil(T / limit)
+    every = math.ceil(T / ((MAX_WORD_TICKS if words else MAX_TICKS) // (2 if fewer else 1)))
     labels = axis_labels(run.probe_tokens[sequence])[:T]
     fig.update_xaxes(tickmode="array", tickvals=list(range(0, T, every)), ticktext=labels[::every],
                      tickangle=-45 if words else 0, automargin=True,
@@ -77,9 +75,10 @@ def reber_marks(fig: go.Figure, run: Run, sequence: int) -> None:
 
 def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zrange: tuple[float, float],
                  colorscale: str, colorbar: str, meta: str, units: list[int] | None = None,
-                 presenter: bool = False) -> go.Figure:
+                 fewer_ticks: bool = False) -> go.Figure:
     """Draw (T, units) `values` as a unit x time heatmap with inputs in the hover; `units` (an
-    order of the unit indices, e.g. by a statistic) puts those rows first, top down."""
+    order of the unit indices, e.g. by a statistic) puts those rows first, top down; `fewer_ticks`
+    for a narrow chart or big fonts."""
     T, width = values.shape
     z = np.where(np.isfinite(values), values, np.nan).T  # (units, T)
     y = np.arange(width)
@@ -99,7 +98,7 @@ def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zr
         fig.add_hline(y=half - 0.5, line=dict(color="black", width=2),
                       annotation=dict(text="↑ reverse direction / forward ↓", font=dict(size=MIN_FONT)),
                       annotation_position="top right")
-    time_ticks(fig, run, sequence, T, presenter)
+    time_ticks(fig, run, sequence, T, fewer_ticks)
     reber_marks(fig, run, sequence)
     return fig
 
