@@ -61,12 +61,11 @@ def body() -> None:
     if len(runs) < 2:
         st.info("Pick two or more runs (train them, or add run files above), or use a button above.")
     names = ["Loss", "Gradient through time", "Validation"] if len(runs) > 1 else []
-    total = ui.loss_trained(runs) if names else True
     for name in ui.views(names, "view.compare"):
         if name == "Loss":
             ui.plot(plots.loss_figure, runs)
         elif name == "Gradient through time":
-            ui.plot(plots.grad_by_time_figure, runs, total=total)
+            ui.plot(plots.grad_by_time_figure, runs, total=ui.loss_trained(runs))  # the toggle above it
         else:
             ui.plot(plots.val_figure, runs)
     ui.how_to_read(runs[0].config.cell if runs else session.cfg.cell, "compare")
