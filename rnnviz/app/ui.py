@@ -192,9 +192,9 @@ def grid(n: int, key: str = "grid") -> list[Any]:
     if session().presenter:
         return [st.container() for _ in range(n)]
     st.html(GRID_CSS)
-    with st.container(key=key):
-        cols = st.columns(2)
-    return [cols[i % 2] for i in range(n)]
+    with st.container(key=key):  # a row of two per pair: wrapped, they keep their order
+        slots = [col for _ in range(0, n, 2) for col in st.columns(2)]
+    return slots[:n]
 
 
 def loss_trained(runs: list[Run]) -> bool:
