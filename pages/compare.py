@@ -65,7 +65,7 @@ def body() -> None:
         if name == "Loss":
             ui.plot(plots.loss_figure, runs)
         elif name == "Gradient through time":
-            ui.plot(plots.grad_by_time_figure, runs)
+            ui.plot(plots.grad_by_time_figure, runs, total=ui.loss_trained(runs))  # the toggle above it
         else:
             ui.plot(plots.val_figure, runs)
     ui.how_to_read(runs[0].config.cell if runs else session.cfg.cell, "compare")

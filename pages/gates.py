@@ -33,9 +33,8 @@ def body() -> None:
     names = ["Gate heatmaps", "Saturation", "Gate values", *(["Cell state"] if lstm else [])]
     for name in ui.views(names, "view.gates"):
         if name == "Gate heatmaps":
-            cols = st.columns(2)
-            for i, gate in enumerate(gates):
-                with cols[i % 2]:
+            for gate, slot in zip(gates, ui.grid(len(gates)), strict=True):
+                with slot:
                     ui.plot(plots.gate_heatmap_figure, run, record_index=record, gate=gate, sequence=sequence,
                             layer=layer, key=f"gate.{gate}")
         elif name == "Saturation":

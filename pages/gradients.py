@@ -9,18 +9,19 @@ from rnnviz.app import ui
 def body() -> None:
     run = ui.current_run()
     record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
+    total = ui.loss_trained([run])
     for name in ui.views(["Through time", "Over training", "Per parameter", "Spectral radius"], "view.grad"):
         if name == "Through time":
-            ui.plot(plots.grad_by_time_figure, run, record_index=record)
+            ui.plot(plots.grad_by_time_figure, run, record_index=record, total=total)
         elif name == "Over training":
-            ui.plot(plots.grad_heatmap_figure, run, layer=layer)
+            ui.plot(plots.grad_heatmap_figure, run, layer=layer, total=total)
         elif name == "Per parameter":
             history = run.history
             st.metric("Steps clipped", f"{history['clipped'].mean():.0%}" if len(history) else "–",
                       help="Share of optimizer steps whose gradient the clipping toggle rescaled.")
             ui.plot(plots.param_grad_figure, run)
         else:
-            left, right = st.columns(2)
+            left, right = ui.grid(2, key="grid-spectra")
             with left:
                 ui.plot(plots.spectral_radius_figure, run)
             with right:

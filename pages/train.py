@@ -52,19 +52,21 @@ def estimate_line(cfg: RunConfig, limits: Limits) -> None:
 
 
 def layout(presenter: bool) -> tuple:
-    """(action, charts, controls): where the student looks first holds Train/Stop and the charts.
+    """(action, lesson, charts, controls): where the student looks first holds Train/Stop and the charts.
 
-    Wide screen: Train on top of the controls, charts on the right. Presenter: one column, Train
-    and the charts first, the controls under them."""
+    Wide screen: Train on top of the controls, the lesson and the charts on the right. Presenter:
+    one column, Train and the charts first (above the fold at 1024x768), then the lesson and the
+    controls."""
     if presenter:
-        return st.container(), st.container(key="train-charts"), st.container()
-    controls, charts = st.columns([2, 3], gap="large")
-    return controls.container(), charts.container(key="train-charts"), controls.container()
+        action, charts, lesson, controls = (st.container() for _ in range(4))
+        return action, lesson, charts.container(key="train-charts"), controls
+    controls, right = st.columns([2, 3], gap="large")
+    return controls.container(), right.container(), right.container(key="train-charts"), controls.container()
 
 
 def body() -> None:
     session = ui.session()
-    action, charts, controls = layout(session.presenter)
+    action, lesson, charts, controls = layout(session.presenter)
     with controls:
         cfg = config_form(session)
     with action:  # drawn above the form, filled once the form has made the config
@@ -75,10 +77,11 @@ def body() -> None:
         if cfg is not None:
             estimate_line(cfg, session.limits)
     ui.sync_url()
+    run = session.store.current_run()
+    with lesson:
+        lesson_panel.draw(session, run)
     with charts:
         ui.notices()
-        run = session.store.current_run()
-        lesson_panel.draw(session, run)
         if session.busy:
             ui.job_panel(lambda live: curves(live, ["Loss", "Gradient norm"], live=True))
         elif run is not None and run.rows:

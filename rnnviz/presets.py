@@ -64,9 +64,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("lstm_adding", "LSTM on the adding problem",
            "The same adding problem as the vanishing lesson (50 steps), now with an LSTM. Its loss "
            "sits at the baseline for a few hundred steps, then drops below 1/12: it has learned to "
-           "carry the first marked number. Its gradient through time falls steeply before that "
-           "drop and ends with the gradient at t=0 over 1/1000 of the last step's (the vanishing "
-           "preset's is below a millionth). Compare the two on the Compare page.",
+           "carry the first marked number. Before that drop its gradient through time vanishes too "
+           "(at t=0, around a millionth of the last step's): the LSTM learns to pass the gradient "
+           "on. It ends with the gradient at t=0 over 1/1000 of the last step's (the vanishing "
+           "preset's stays below a millionth). Compare the two on the Compare page.",
            RunConfig(cell="lstm", hidden_size=64, steps=1000, lr=1e-2, batch_size=64, record_every=20,
                      forget_bias=1.0, **ADDING),
            (loss_below("The loss ends below half of 1/12 (the loss of remembering only the second "
@@ -92,8 +93,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            (loss_below("The training loss falls below 0.6x the baseline.", 0.6),)),
     Preset("irnn", "IRNN: identity init with ReLU",
            "Le et al. (2015): a ReLU RNN whose recurrent matrix starts as the identity, on the "
-           "adding problem of the vanishing lesson. Its gradient reaches the first step, and its "
-           "loss falls below the baseline.",
+           "adding problem of the vanishing lesson. The identity passes the gradient back whole, "
+           "so from the first step of training it reaches t=0 (at the end, over 1/1000 of the last "
+           "step's), and its loss falls below the baseline.",
            RunConfig(cell="rnn_relu", hidden_size=32, steps=600, lr=1e-3, recurrent_init="identity",
                      clip_norm=1.0, **ADDING),
            (loss_below("The loss ends below 0.8x the baseline.", 0.8),

@@ -10,6 +10,7 @@ import pytest
 
 import rnnviz
 from rnnviz import analysis, plots
+from rnnviz.plots.style import TRACE_TYPES
 from tests.plot_helpers import annotations, metas, subtitle, tiny, trace
 
 FIGURES = {
@@ -31,7 +32,10 @@ FIGURES = {
 @pytest.mark.parametrize("name", FIGURES)
 def test_every_figure_of_every_run_serialises(runs, name):
     for run in runs.values():
-        assert json.loads(FIGURES[name](run).to_json())  # no NaN/inf crash, valid JSON
+        fig = FIGURES[name](run)
+        assert json.loads(fig.to_json())  # no NaN/inf crash, valid JSON
+        # the house template keeps plotly_white's defaults only for these trace types
+        assert {t.type for t in fig.data} <= set(TRACE_TYPES)
 
 
 def test_loss_figure_carries_the_history_and_the_baseline(runs):
@@ -144,6 +148,11 @@ def test_saturation_and_cell_state(runs):
     assert not gru.data and "no separate cell state" in annotations(gru)[0]
     hist = plots.gate_histogram_figure(run)
     assert metas(hist) == ["input", "forget", "cell", "output"]
+    forget = np.asarray(run.records[-1].gates[-1]["forget"], dtype=np.float64).ravel()
+    bar = trace(hist, "forget")
+    assert len(bar.y) == 50 and abs(sum(bar.y) - 1) < 1e-9  # shares of every value, binned on the server
+    bin_of = np.minimum(((forget + 1) / 0.04).astype(int), 49)  # the bin of each value, as np.histogram
+    np.testing.assert_allclose(bar.y, np.bincount(bin_of, minlength=50) / forget.size)
 
 
 def test_metric_and_val_figures(runs):

@@ -44,3 +44,16 @@ def test_no_marks_for_other_tasks():
     fig = plots.hidden_heatmap_figure(run)
     assert not [s for s in fig.layout.shapes if s.x0 == s.x1]
     assert len(fig.layout.xaxis.ticktext) == 30
+
+
+def test_fewer_time_ticks_where_the_chart_is_narrow_or_the_fonts_big(reber):
+    """Every step labelled across a laptop screen; at most half as many labels (every other step)
+    on two-up gate heatmaps and in presenter mode, so that the characters never overlap."""
+    tokens = reber.probe_tokens[0]
+    assert len(plots.hidden_heatmap_figure(reber).layout.xaxis.ticktext) == len(tokens) == 40
+    for fig in (plots.hidden_heatmap_figure(reber, presenter=True),
+                plots.gate_heatmap_figure(reber, gate="forget"),
+                plots.cell_state_figure(reber, presenter=True)):
+        axis = fig.layout.xaxis
+        assert len(axis.ticktext) <= 24 and list(axis.tickvals) == list(range(0, 40, 2))
+        assert list(axis.ticktext) == tokens[::2] and axis.tickangle == 0

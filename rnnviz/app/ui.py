@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 PRESENTER_CSS = f"<style>{(Path(__file__).with_name('presenter.css')).read_text()}</style>"
 PRESENTER_HEIGHT = 600  # px: one chart fills a 1024x768 or 1280x720 projector
 CHART_HEIGHT = 450  # px: Streamlit's default, fixed so live and final charts take the same room
+# ui.grid's two columns wrap to one per row where a column would be under 26rem (~420 px: a narrow
+# window, or a laptop with the sidebar open): a heatmap's title and time ticks need that width.
+GRID_CSS = ("<style>[class*='st-key-grid'] [data-testid='stHorizontalBlock'] {flex-wrap: wrap !important;}\n"
+            "[class*='st-key-grid'] [data-testid='stColumn'] "
+            "{flex: 1 1 26rem !important; min-width: min(100%, 26rem) !important;}</style>")
 
 
 @st.cache_resource(show_spinner=False)
@@ -179,6 +184,30 @@ def views(names: list[str], key: str) -> list[str]:
     if not session().presenter or len(names) < 2:
         return names
     return [st.segmented_control("View", names, default=names[0], required=True, key=key)]
+
+
+def grid(n: int, key: str = "grid") -> list[Any]:
+    """`n` places for charts of equal rank: one per row in presenter mode, else two per row
+    (one per row where two would be too narrow, see GRID_CSS); `key` starts with "grid"."""
+    if session().presenter:
+        return [st.container() for _ in range(n)]
+    st.html(GRID_CSS)
+    with st.container(key=key):  # a row of two per pair: wrapped, they keep their order
+        slots = [col for _ in range(0, n, 2) for col in st.columns(2)]
+    return slots[:n]
+
+
+def loss_trained(runs: list[Run]) -> bool:
+    """Which loss the gradient views differentiate: True, the loss trained (the default); False,
+    the last step's loss, as a student picks with a toggle shown only where the two differ (a
+    task with a target at every step: sine, Reber, text)."""
+    if not any(r.records and r.records[-1].grad_by_time_total is not None for r in runs):
+        return True
+    return not st.toggle(
+        "Last step's loss only: how far back one prediction reaches", key="w.last_step_loss",
+        help="Off: the gradient of the loss training uses, the average of every step's error, so "
+             "each step also learns from its own target. On: the gradient of the last step's error "
+             "alone, which only reaches early steps through the whole chain of steps between.")
 
 
 def how_to_read(cell: str, page: str) -> None:

@@ -24,8 +24,10 @@ from rnnviz.plots.style import (
 )
 from rnnviz.run import Run
 
-MAX_TICKS = 48  # at most this many character tick labels (one per step up to 48 steps; hover has all)
-MAX_WORD_TICKS = 24  # words are wider than characters: fewer of them fit
+# At most this many tick labels along time (the hover names every step): characters, then words
+# (wider), on a chart across a laptop screen (every step of a 40-step Reber string). Half as many
+# on a chart half as wide (two-up gate heatmaps) or in presenter mode (fonts 1.5x, so fewer fit).
+MAX_TICKS, MAX_WORD_TICKS = 48, 24
 
 
 def pick_sequence(array: np.ndarray, sequence: int) -> np.ndarray:
@@ -44,14 +46,16 @@ def inputs_text(run: Run, sequence: int) -> list[str]:
     return [f"x = {np.array2string(np.atleast_1d(v), precision=2, separator=', ')}" for v in x]
 
 
-def time_ticks(fig: go.Figure, run: Run, sequence: int, T: int) -> None:
-    """For text tasks, the characters as x tick labels (thinned when the sequence is long)."""
+def time_ticks(fig: go.Figure, run: Run, sequence: int, T: int, fewer: bool = False) -> None:
+    """For text tasks, the characters as x tick labels, thinned so that they never overlap (half
+    as many with `fewer`; words also slanted: they are wider than the gap between steps)."""
     if not run.probe_tokens:
         return
     words = any(len(token) > 1 for token in run.probe_tokens[sequence])
-    every = math.ceil(T / (MAX_WORD_TICKS if words else MAX_TICKS))
+    every = math.ceil(T / ((MAX_WORD_TICKS if words else MAX_TICKS) // (2 if fewer else 1)))
     labels = axis_labels(run.probe_tokens[sequence])[:T]
     fig.update_xaxes(tickmode="array", tickvals=list(range(0, T, every)), ticktext=labels[::every],
+                     tickangle=-45 if words else 0, automargin=True,
                      title_text=f"input {'word' if words else 'character'} (time step t →)")
 
 
@@ -70,9 +74,11 @@ def reber_marks(fig: go.Figure, run: Run, sequence: int) -> None:
 
 
 def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zrange: tuple[float, float],
-                 colorscale: str, colorbar: str, meta: str, units: list[int] | None = None) -> go.Figure:
+                 colorscale: str, colorbar: str, meta: str, units: list[int] | None = None,
+                 fewer_ticks: bool = False) -> go.Figure:
     """Draw (T, units) `values` as a unit x time heatmap with inputs in the hover; `units` (an
-    order of the unit indices, e.g. by a statistic) puts those rows first, top down."""
+    order of the unit indices, e.g. by a statistic) puts those rows first, top down; `fewer_ticks`
+    for a narrow chart or big fonts."""
     T, width = values.shape
     z = np.where(np.isfinite(values), values, np.nan).T  # (units, T)
     y = np.arange(width)
@@ -92,7 +98,7 @@ def unit_heatmap(fig: go.Figure, run: Run, values: np.ndarray, sequence: int, zr
         fig.add_hline(y=half - 0.5, line=dict(color="black", width=2),
                       annotation=dict(text="↑ reverse direction / forward ↓", font=dict(size=MIN_FONT)),
                       annotation_position="top right")
-    time_ticks(fig, run, sequence, T)
+    time_ticks(fig, run, sequence, T, fewer_ticks)
     reber_marks(fig, run, sequence)
     return fig
 
@@ -180,7 +186,8 @@ def hidden_heatmap_figure(run: Run, record_index: int = -1, sequence: int = 0, l
         return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
     values = np.asarray(pick_sequence(record.hidden[layer], sequence), dtype=np.float64)  # (T, H*D)
-    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "h_t", "hidden", units)
+    unit_heatmap(fig, run, values, sequence, symmetric_range(values), DIVERGING, "h_t", "hidden", units,
+                 presenter)
     fig.update_layout(title_text=f"Hidden units over time, at step {record.step}")
     return finish(fig, presenter)
 
