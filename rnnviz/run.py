@@ -39,6 +39,11 @@ class Record:
     # total loss where the loss is per step (None for older run files, which lack them)
     cell_grad_by_time: np.ndarray | None = None
     cell_grad_by_time_total: np.ndarray | None = None
+    # Many-to-one classification only, else None (and in older run files): per probe sequence,
+    # step and class, gradient x input of the class's last-step logit (rnnviz.decisions), and
+    # the last-step logits (P, C)
+    contributions: np.ndarray | None = None
+    probe_logits: np.ndarray | None = None
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Run:
     metric_names: tuple[str, ...] = ()
     probe_tokens: list[list[str]] | None = None  # text of the probe inputs, for text tasks
     probe_inputs: np.ndarray | None = None   # (P, T, I) floats or (P, T) token ids
+    probe_targets: np.ndarray | None = None  # the probe batch's targets as the task makes them
     elapsed_s: float = 0.0
     name: str = ""
 
