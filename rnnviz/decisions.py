@@ -129,3 +129,18 @@ def probe_accuracy(run: Run, record_index: int = -1, rows: np.ndarray | None = N
     right = record.probe_logits.argmax(-1) == np.asarray(run.probe_targets).reshape(-1)
     right = right if rows is None else right[rows]
     return float(right.mean()) if right.size else math.nan
+
+
+def separation(run: Run, record_index: int = -1, layer: int = -1) -> float:
+    """How far apart the labels' final states lie on the last record's first PCA axis: the
+    largest distance between two class means over the pooled standard deviation."""
+    if not run.records or run.probe_targets is None:
+        return math.nan
+    points = project_final_states(run, layer).points[record_index][:, 0]   # (P,)
+    labels = np.asarray(run.probe_targets).reshape(-1)
+    groups = [points[labels == k] for k in np.unique(labels)]
+    if len(groups) < 2 or not np.isfinite(points).all():
+        return math.nan
+    means = np.array([g.mean() for g in groups])
+    spread = math.sqrt(sum(((g - g.mean()) ** 2).sum() for g in groups) / max(len(points) - len(groups), 1))
+    return float((means.max() - means.min()) / (spread + 1e-12))

@@ -83,7 +83,8 @@ class Sentiment(Task):
         counts = Counter(w for i in train for w in data.words[i])
         ranked = sorted(counts, key=lambda w: (-counts[w], w))
         self.vocab = [PAD, UNK, *ranked[:MAX_VOCAB]]
-        notes = [capped_note(counts, ranked[:MAX_VOCAB], "words", f"as {UNK}")] if len(ranked) > MAX_VOCAB else []
+        notes = ([capped_note(counts, ranked[:MAX_VOCAB], "words", f"as {UNK}")]
+                 if len(ranked) > MAX_VOCAB else [])
         cut = sum(len(w) > self.seq_len for w in data.words)
         if cut:
             notes.append(f"{cut:,} of {len(data.words):,} texts are longer than seq_len={self.seq_len} "
