@@ -16,7 +16,6 @@ from rnnviz.claims import (
     loss_jump_above,
     metric_above,
     metric_mean_above,
-    metric_mean_below,
     spike_above,
 )
 from rnnviz.config import RunConfig
@@ -109,18 +108,15 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "deciding words can sit ten words before the end. Open Decisions and slide through "
            "training: the final hidden states of positive and negative sentences start mixed, then "
            "pull apart into two clusters while the accuracy on negated sentences climbs from chance "
-           "to nearly 100%; a vanilla RNN (switch the cell) stays far lower there. The word colours "
+           "to 100%. Then switch the cell to a vanilla RNN and compare its negated line. The word colours "
            "are gradient x input: in the trained network they are largest on the last few words, "
            "not on \"not\": a gradient measures what a small change would do, not what a word did.",
            RunConfig(cell="lstm", task="sentiment", hidden_size=32, seq_len=32, steps=400, lr=1e-2,
-                     record_every=20, probe_size=32, task_options={"filler": 0.7}),
+                     record_every=40, probe_size=24, task_options={"filler": 0.7}),
            (metric_mean_above("Over the last 50 steps, over 90% of negated sentences are classified "
                               "right (each batch is scored before the model trains on it).",
                               "negated_accuracy", 0.9, "accuracy on negated sentences"),
             classes_separate("At the end, the final hidden states of positive and negative probe "
                              "sentences lie over 2 standard deviations apart on the first PCA axis.",
-                             2.0),
-            metric_mean_below("A vanilla tanh RNN with the same settings gets under 85% of negated "
-                              "sentences right over its last 50 steps.", "negated_accuracy", 0.85,
-                              "accuracy on negated sentences", cell="rnn_tanh"))),
+                             2.0))),
 )}

@@ -23,6 +23,7 @@ from rnnviz.plots.training import STEP_AXIS
 from rnnviz.run import Run
 from rnnviz.tasks.sentiment import PAD
 
+TOWARD, AGAINST = f"rgb{_rgb(1.0, 1.0)}", f"rgb{_rgb(-1.0, 1.0)}"  # red and blue, as the sentences'
 NOT_HERE = "This run holds no decisions to show: train a many-to-one classification task (sentiment)."
 
 
@@ -80,8 +81,9 @@ def contribution_figure(run: Run, record_index: int = -1, sequence: int = 0,
                         presenter: bool = False) -> go.Figure:
     """One probe sentence's words as bars: each word's contribution to the model's decision."""
     fig = new_figure("What each word contributes to the decision",
-                     "Gradient x input on the word's embedding, summed over its dimensions: above 0 the "
-                     "word pushes toward the class the model says, below 0 against it.",
+                     "Gradient x input on the word's embedding, summed over its dimensions: red pushes "
+                     "toward the class the model says, blue against it. A gradient is local: in a "
+                     "trained network the last words often get most.",
                      "word (in reading order)", "contribution (logit units)")
     if not decisions.has_decisions(run):
         return finish(note(fig, NOT_HERE if run.records else NO_RECORD), presenter)
@@ -90,7 +92,7 @@ def contribution_figure(run: Run, record_index: int = -1, sequence: int = 0,
     scores = decisions.decision_scores(record)[sequence][steps]
     said = decisions.class_names(run)[int(record.probe_logits[sequence].argmax())]
     fig.add_trace(go.Bar(x=[f"{t}: {w}" for t, w in zip(steps, words, strict=True)], y=scores,
-                         marker_color=[color(2) if s > 0 else color(3) for s in scores], meta="scores",
+                         marker_color=[TOWARD if s > 0 else AGAINST for s in scores], meta="scores",
                          hovertemplate="%{x}: %{y:.3g}<extra></extra>", name=f"toward {said}"))
     fig.add_hline(y=0, line=dict(color=REFERENCE, width=1))
     fig.update_xaxes(tickangle=-45)
@@ -136,7 +138,7 @@ def accuracy_figure(run: Run, smooth: int = 10, presenter: bool = False) -> go.F
     against chance: always saying the most frequent class."""
     fig = new_figure("Accuracy against chance",
                      "Dashed: always saying the most frequent class. Negated sentences are the hard "
-                     "part: a model that ignores 'not' gets them all wrong.", STEP_AXIS,
+                     "part: the same adjective means the opposite there.", STEP_AXIS,
                      "accuracy (share correct)")
     if not run.rows:
         return finish(note(fig, "No training step yet."), presenter)
