@@ -232,15 +232,6 @@ def metric_mean_above(text: str, name: str, low: float, words: str, last: int = 
     return Claim(text, check, changes)
 
 
-def metric_mean_below(text: str, name: str, high: float, words: str, last: int = 50,
-                      **changes: Any) -> Claim:
-    """A training metric averaged over the last `last` steps is below `high`."""
-    def check(run: Run) -> ClaimResult:
-        value = history_mean(run, name, last)
-        return ClaimResult(value < high, value, f"{words} {value:.3g} over the last {last} steps")
-    return Claim(text, check, changes)
-
-
 def classes_separate(text: str, low: float, **changes: Any) -> Claim:
     """At the last record, the probe's final hidden states of different labels lie apart on the
     first PCA axis: class means over `low` pooled standard deviations apart."""

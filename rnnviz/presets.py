@@ -109,8 +109,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "training: the final hidden states of positive and negative sentences start mixed, then "
            "pull apart into two clusters while the accuracy on negated sentences climbs from chance "
            "to 100%. Then switch the cell to a vanilla RNN and compare its negated line. The word colours "
-           "are gradient x input: in the trained network they are largest on the last few words, "
-           "not on \"not\": a gradient measures what a small change would do, not what a word did.",
+           "are gradient x input: see whether they fall on \"not\" and the adjective or on the "
+           "last few words; a gradient measures what a small change would do, not what a word did.",
            RunConfig(cell="lstm", task="sentiment", hidden_size=32, seq_len=32, steps=400, lr=1e-2,
                      record_every=40, probe_size=24, task_options={"filler": 0.7}),
            (metric_mean_above("Over the last 50 steps, over 90% of negated sentences are classified "
