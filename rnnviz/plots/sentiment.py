@@ -59,12 +59,13 @@ def final_state_figure(run: Run, record_index: int = -1, layer: int = -1,
         if not len(rows):
             continue
         wrong = predicted[rows] != k
-        fig.add_trace(go.Scatter(
-            x=points[rows, 0], y=points[rows, 1], mode="markers", name=name, meta=f"class {k}",
-            marker=dict(color=color(k), size=13, symbol=np.where(wrong, "x", "circle"),
-                        line=dict(width=1, color="white")),
-            hovertext=[f"{html.escape(sentence(run, p))}<br>says {names[predicted[p]]}" for p in rows],
-            hoverinfo="text"))
+        for these, symbol in ((rows[~wrong], "circle"), (rows[wrong], "x")):  # the legend: a circle
+            fig.add_trace(go.Scatter(
+                x=points[these, 0], y=points[these, 1], mode="markers", name=name, meta=f"class {k}",
+                legendgroup=name, showlegend=symbol == "circle",
+                marker=dict(color=color(k), size=13, symbol=symbol, line=dict(width=1, color="white")),
+                hovertext=[f"{html.escape(sentence(run, p))}<br>says {names[predicted[p]]}" for p in these],
+                hoverinfo="text"))
     finite = projection.points[np.isfinite(projection.points).all(-1)]
     if finite.size:  # fixed ranges: the frame does not jump as the slider moves
         low, high = finite.min(0), finite.max(0)
@@ -81,9 +82,9 @@ def contribution_figure(run: Run, record_index: int = -1, sequence: int = 0,
                         presenter: bool = False) -> go.Figure:
     """One probe sentence's words as bars: each word's contribution to the model's decision."""
     fig = new_figure("What each word contributes to the decision",
-                     "Gradient x input on the word's embedding, summed over its dimensions: red pushes "
-                     "toward the class the model says, blue against it. A gradient is local: in a "
-                     "trained network the last words often get most.",
+                     "Gradient x input on each word's embedding: red pushes toward what the model "
+                     "says, blue against. A gradient is local: trained networks often give the last "
+                     "words most.",
                      "word (in reading order)", "contribution (logit units)")
     if not decisions.has_decisions(run):
         return finish(note(fig, NOT_HERE if run.records else NO_RECORD), presenter)
