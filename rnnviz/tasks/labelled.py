@@ -54,7 +54,8 @@ def read_table(text: str) -> pd.DataFrame:
     if len(frame) > MAX_ROWS:
         raise ValueError(f"{WHERE}: the CSV has {len(frame):,} rows; at most {MAX_ROWS:,}")
     if len(frame) < MIN_ROWS:
-        raise ValueError(f"{WHERE}: the CSV has {len(frame)} rows; at least {MIN_ROWS} (one in "
+        rows = f"{len(frame)} row" + ("s" if len(frame) > 1 else "")
+        raise ValueError(f"{WHERE}: the CSV has {rows}; at least {MIN_ROWS} (one in "
                          f"{VAL_EVERY} is held out to validate)")
     return frame[[columns["text"], columns["label"]]].set_axis(["text", "label"], axis=1)
 

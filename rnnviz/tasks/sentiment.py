@@ -50,7 +50,7 @@ class Sentiment(Task):
     """
 
     name = "sentiment"
-    title = "Sentiment with negation (classification)"
+    title = "Sentiment with negation"
     kind = "classification"
     targets = "last"
     input_tokens = True
