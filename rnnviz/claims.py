@@ -210,3 +210,33 @@ def forget_gate_holds(text: str, margin: float, **changes: Any) -> Claim:
         return ClaimResult(gap > margin, gap, f"unit {unit}'s forget gate averages {held:.2f} "
                            f"inside inner strings, against {average:.2f} for all units")
     return Claim(text, check, changes)
+
+
+# Sentiment: accuracy on negated sentences, and final hidden states that separate by label.
+
+def history_mean(run: Run, name: str, last: int = 50) -> float:
+    """Mean of a history column over the last `last` steps, nan steps (no such input) left out."""
+    if name not in run.history.columns:
+        return math.nan
+    values = run.history[name].to_numpy(dtype=np.float64)[-last:]
+    return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+
+
+def metric_mean_above(text: str, name: str, low: float, words: str, last: int = 50,
+                      **changes: Any) -> Claim:
+    """A training metric averaged over the last `last` steps (fresh batches, each measured before
+    the model trained on it: thousands of sentences) is above `low`."""
+    def check(run: Run) -> ClaimResult:
+        value = history_mean(run, name, last)
+        return ClaimResult(value > low, value, f"{words} {value:.3g} over the last {last} steps")
+    return Claim(text, check, changes)
+
+
+def classes_separate(text: str, low: float, **changes: Any) -> Claim:
+    """At the last record, the probe's final hidden states of different labels lie apart on the
+    first PCA axis: class means over `low` pooled standard deviations apart."""
+    def check(run: Run) -> ClaimResult:
+        from rnnviz.decisions import separation
+        value = separation(run)
+        return ClaimResult(value > low, value, f"class means {value:.3g} standard deviations apart")
+    return Claim(text, check, changes)

@@ -8,12 +8,14 @@ from rnnviz.claims import (
     ADDING_MEMORY_LOSS,
     Claim,
     branch_is_held,
+    classes_separate,
     forget_gate_holds,
     gradient_reaches,
     loss_above,
     loss_below,
     loss_jump_above,
     metric_above,
+    metric_mean_above,
     spike_above,
 )
 from rnnviz.config import RunConfig
@@ -101,4 +103,22 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            (loss_below("The loss ends below 0.8x the baseline.", 0.8),
             gradient_reaches("At the end, the gradient at t=0 is over 1/1000 of the last step's.",
                              low=1e-3))),
+    Preset("sentiment", "Sentiment with negation",
+           "An LSTM reads opinions about a film word by word and says positive or negative after the "
+           "last word. Half the sentences are negated (\"the plot was not good at all\", \"i do not "
+           "think the music was boring\"), and a neutral clause often follows the opinion, so the "
+           "deciding words can sit ten words before the end. Open Decisions and slide through "
+           "training: the final hidden states of positive and negative sentences start mixed, then "
+           "pull apart into two clusters while the accuracy on negated sentences climbs from chance "
+           "to 100%. Then switch the cell to a vanilla RNN and compare its negated line. The word colours "
+           "are gradient x input: see whether they fall on \"not\" and the adjective or on the "
+           "last few words; a gradient measures what a small change would do, not what a word did.",
+           RunConfig(cell="lstm", task="sentiment", hidden_size=32, seq_len=32, steps=400, lr=1e-2,
+                     record_every=40, probe_size=24, task_options={"filler": 0.7}),
+           (metric_mean_above("Over the last 50 steps, over 90% of negated sentences are classified "
+                              "right (each batch is scored before the model trains on it).",
+                              "negated_accuracy", 0.9, "accuracy on negated sentences"),
+            classes_separate("At the end, the final hidden states of positive and negative probe "
+                             "sentences lie over 2 standard deviations apart on the first PCA axis.",
+                             2.0))),
 )}

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from rnnviz.cells import Trace
+from rnnviz.decisions import record_fields
 from rnnviz.model import SequenceModel, recurrent_blocks
 from rnnviz.run import Record
 from rnnviz.tasks import Task
@@ -102,7 +103,8 @@ def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor
     with torch.no_grad():
         val_out = model(val[0])
         val_loss = float(task.loss(val_out, val[1]))
-        val_metrics = task.metrics(val_out, val[1], val_loss)
+        val_metrics = {**task.metrics(val_out, val[1], val_loss),
+                       **task.input_metrics(val[0], val_out, val[1])}
     eigenvalues = spectra(model)
     return Record(
         step=step,
@@ -120,4 +122,5 @@ def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor
         probe_loss=total.item(),
         val_loss=val_loss,
         val_metrics=val_metrics,
+        **record_fields(model, task, x),
     )

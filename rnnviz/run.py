@@ -41,6 +41,11 @@ class Record:
     cell_grad_by_time_total: np.ndarray | None = None
     # the model's weights at this record (state_dict names, float32), when the run kept them
     weights: dict[str, np.ndarray] | None = None
+    # Many-to-one classification only, else None (and in older run files): per probe sequence,
+    # step and class, gradient x input of the class's last-step logit (rnnviz.decisions), and
+    # the last-step logits (P, C)
+    contributions: np.ndarray | None = None
+    probe_logits: np.ndarray | None = None
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Run:
     metric_names: tuple[str, ...] = ()
     probe_tokens: list[list[str]] | None = None  # text of the probe inputs, for text tasks
     probe_inputs: np.ndarray | None = None   # (P, T, I) floats or (P, T) token ids
+    probe_targets: np.ndarray | None = None  # the probe batch's targets as the task makes them
     elapsed_s: float = 0.0
     name: str = ""
     weights: dict[str, np.ndarray] | None = None  # final weights (None: older run file, or not finite)

@@ -4,7 +4,8 @@ Layout: "rnnviz.json" (UTF-8 JSON as uint8), "history/<column>", "probe_inputs",
 "records/<i>/hidden/<layer>", ".../gates/<layer>/<gate>", ".../cell_state/<layer>", ".../grad_by_time",
 ".../grad_by_time_total", ".../cell_grad_by_time[_total]" (LSTM), ".../<dict name>" (values; the keys
 are in the JSON), ".../eigenvalues/<key>", ".../weights/<name>" (when kept), and the final weights
-"weights/<name>" (state_dict names; absent from older files and from runs that diverged).
+"weights/<name>" (state_dict names; absent from older files and from runs that diverged); many-to-one
+classification also "probe_targets", ".../contributions" and ".../probe_logits" (absent from older files).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ FORMAT, VERSION = "rnnviz-run", 1
 META = "rnnviz.json"
 FLOAT_DICTS = ("param_grad_norm", "param_grad_norm_clipped", "spectral_radius")
 CELL_GRADS = ("cell_grad_by_time", "cell_grad_by_time_total")  # LSTM only; absent from older files
+DECISIONS = ("contributions", "probe_logits")  # many-to-one classification; absent from older files
+MAX_CLASSES = 4096  # classes a record's logits may have (rnnviz's tasks: at most a vocabulary's)
 DEFAULT_LIMITS = FileLimits()
 PathOrFile = str | os.PathLike | IO[bytes]
 
@@ -80,6 +83,8 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
     if run.probe_inputs is not None:
         arrays["probe_inputs"] = np.asarray(run.probe_inputs)
     arrays.update({f"weights/{k}": v for k, v in (run.weights or {}).items()})
+    if run.probe_targets is not None:
+        arrays["probe_targets"] = np.asarray(run.probe_targets)
     records = []
     for i, r in enumerate(run.records):
         pre = f"records/{i}/"
@@ -91,7 +96,7 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
         arrays.update({f"{pre}weights/{k}": v for k, v in (r.weights or {}).items()})
         if r.grad_by_time_total is not None:
             arrays[f"{pre}grad_by_time_total"] = r.grad_by_time_total
-        for name in CELL_GRADS:
+        for name in CELL_GRADS + DECISIONS:
             if getattr(r, name) is not None:
                 arrays[pre + name] = getattr(r, name)
         for name in FLOAT_DICTS:
@@ -102,6 +107,7 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
                         "has_total": r.grad_by_time_total is not None,
                         "has_weights": r.weights is not None,
                         "cell_grads": [name for name in CELL_GRADS if getattr(r, name) is not None],
+                        "decisions": r.contributions is not None and r.probe_logits is not None,
                         **{name: list(getattr(r, name)) for name in FLOAT_DICTS}})
     meta = {"format": FORMAT, "version": VERSION, "config": run.config.to_dict(), "status": run.status,
             "device": run.device, "baseline_loss": _num(run.baseline_loss), "task_kind": run.task_kind,
@@ -205,6 +211,12 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
         if shape[:2] != (P, T) or len(shape) not in (2, 3):
             raise ValueError(f"probe_inputs: shape {shape} is not (probe_size, seq_len[, I])")
         probe_inputs = get("probe_inputs", "iu" if len(shape) == 2 else "f", shape)
+    probe_targets = None  # (P,) classes, (P, O) values, (P, T) or (P, T, O): as the task makes them
+    if "probe_targets" in archive:
+        shape, _ = archive.header("probe_targets")
+        if not 1 <= len(shape) <= 3 or shape[0] != P:  # its size is bounded as every entry's is
+            raise ValueError(f"probe_targets: shape {shape} is not (probe_size[, seq_len][, O])")
+        probe_targets = get("probe_targets", "iuf", shape)
     probe_tokens = meta["probe_tokens"]
     if probe_tokens is not None:
         seqs = [schema.strings(seq, "probe_tokens", schema.MAX_TOKEN)
@@ -233,6 +245,8 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
         has_total = schema.typed(rec["has_total"], bool, f"{pre}has_total")
         cell_grads = schema.strings(rec.get("cell_grads", []), f"{pre}cell_grads")  # older files: none
         has_weights = schema.typed(rec.get("has_weights", False), bool, f"{pre}has_weights")
+        decided = _decisions(archive, pre, P, T) if schema.typed(
+            rec.get("decisions", False), bool, f"{pre}decisions") else {}
         if not set(cell_grads) <= set(CELL_GRADS):
             raise ValueError(f"{pre}cell_grads: expected names among {', '.join(CELL_GRADS)}")
         dicts = {name: dict(zip(keys, get(pre + name, "f", (len(keys),)).tolist(), strict=True))
@@ -254,6 +268,7 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             val_metrics={k: schema.number(v, f"{pre}val_metrics.{k}") for k, v in val_metrics.items()},
             **{name: get(pre + name, "f", (L, T)) for name in cell_grads},
             weights=weights(pre) if has_weights else None,
+            **decided,
             **dicts))
     final = meta.get("weights")  # older files: no entry
     if final is not None:
@@ -270,7 +285,19 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
                device=schema.matching(meta["device"], schema.DEVICE, "device"),
                task_kind=schema.matching(meta["task_kind"], schema.TASK_KIND, "task_kind"),
                metric_names=tuple(metric_names), probe_tokens=probe_tokens, probe_inputs=probe_inputs,
+               probe_targets=probe_targets,
                name=schema.run_name(meta["name"]), weights=weights("") if final is not None else None)
+
+
+def _decisions(archive: BoundedNpz, pre: str, P: int, T: int) -> dict[str, np.ndarray]:
+    """A record's contributions (P, T, C) and probe logits (P, C), C the same in both."""
+    shape, _ = archive.header(pre + "probe_logits")
+    if len(shape) != 2 or shape[0] != P or not 1 <= shape[1] <= MAX_CLASSES:
+        raise ValueError(f"{pre}probe_logits: shape {shape} is not (probe_size, classes)")
+    C = shape[1]
+    return {"probe_logits": archive.read(pre + "probe_logits", _checker(pre + "probe_logits", "f", (P, C))),
+            "contributions": archive.read(pre + "contributions",
+                                          _checker(pre + "contributions", "f", (P, T, C)))}
 
 
 def _records(value: Any, limits: FileLimits) -> list[Any]:

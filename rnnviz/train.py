@@ -80,7 +80,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     run = Run(config=cfg, baseline_loss=float(task.baseline_loss), device=str(device),
               val_baseline_loss=val_baseline, val_unseen_share=val_unseen,
               task_kind=task.kind, probe_tokens=task.tokens(probe[0].cpu()),
-              probe_inputs=probe[0].cpu().numpy())
+              probe_inputs=probe[0].cpu().numpy(), probe_targets=probe[1].cpu().numpy())
     started = last_progress = time.perf_counter()
 
     for step in range(cfg.steps + 1):  # step = updates made so far; the last pass only records
@@ -99,7 +99,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         raw_grads = param_grad_norms(model) if is_record else {}
         after = clip(params, cfg, before)
         if step < cfg.steps:
-            metrics = task.metrics(out.detach(), y, loss_value)
+            metrics = {**task.metrics(out.detach(), y, loss_value), **task.input_metrics(x, out.detach(), y)}
             run.metric_names = tuple(metrics)
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})

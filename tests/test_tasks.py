@@ -17,7 +17,7 @@ from rnnviz.tasks.reber import SYMBOLS
 from rnnviz.tasks.windows import target_weights
 from tests.task_helpers import best_constant_loss, gen
 
-NAMES = ["ramp", "sine", "adding", "copy", "temporal_order", "reber", "chars", "words", "csv"]
+NAMES = ["ramp", "sine", "adding", "copy", "temporal_order", "reber", "chars", "words", "csv", "sentiment"]
 
 
 def test_registry_order_titles_and_lessons():

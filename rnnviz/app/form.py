@@ -17,7 +17,8 @@ from rnnviz.config import CLIP_NORM_ON, FIELDS, RunConfig
 from rnnviz.tasks import TASKS, Option
 
 TASKS_WITH_DATA = ("chars", "words", "csv")  # their Task settings start open: the text or CSV is there
-UPLOADS = {"text": ("txt", "text"), "csv": ("csv", "CSV")}  # option -> (file type, what it is called)
+UPLOADS = {"text": ("txt", "text"), "csv": ("csv", "CSV"),  # option -> (file type, what it is called)
+           "texts": ("csv", "CSV of texts and labels")}
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ def option_widget(name: str, opt: Option, columns: list[str]) -> tuple[str, tupl
     label = name.replace("_", " ").capitalize()
     if name == "text":
         return "text_area", ("Text to learn",), {"height": 140}
+    if name == "texts":
+        return "text_area", ("Your texts and labels (CSV: text,label; empty: the built-in sentences)",), {
+            "height": 140, "placeholder": "text,label\nthe plot was not good at all,negative"}
     if name == "target" and columns:
         return "selectbox", ("Column to forecast", columns), {}
     if name == "features" and columns:

@@ -46,6 +46,8 @@ def read_upload(task: str, option: str, data: bytes, file_name: str) -> str:
     Judged at the shortest seq_len: a file too short for the current seq_len is accepted, and
     the settings' own error then says to lower seq_len."""
     text = decode_text(data, file_name)
+    if not text.strip():  # an empty option can mean "the default" (sentiment: the built-in sentences)
+        raise ValueError(f"{file_name}: the file is empty")
     _, error = check_config({"task": task, "seq_len": 2, "task_options": {option: text}})
     if error:
         raise ValueError(f"{file_name}: {error.split(': ', 1)[-1]}")

@@ -27,6 +27,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "gates_reber": ("pages/gates.py", "Gates: the forget gate and the cell state"),
     "gru_text": ("pages/hidden.py", "Hidden states: the text coloured by a unit"),
     "irnn": ("pages/gradients.py", "Gradients: through time"),
+    "sentiment": ("pages/sentiment.py", "Decisions: the labels pull apart"),
 }
 
 # Plain-text notation in lesson strings -> the same in LaTeX ($...$ renders in st.markdown).

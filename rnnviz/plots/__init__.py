@@ -14,10 +14,17 @@ from rnnviz.plots.gradients import (
                                 spectral_radius_figure,
 )
 from rnnviz.plots.hidden import hidden_heatmap_figure, text_activation_html, trajectory_figure
+from rnnviz.plots.sentiment import (
+                                accuracy_figure,
+                                contribution_figure,
+                                contributions_html,
+                                final_state_figure,
+)
 from rnnviz.plots.style import PALETTE, TEMPLATE, run_labels, scale_fonts
 from rnnviz.plots.training import grad_norm_figure, loss_figure, metric_figure, val_figure
 
 __all__ = [
+    "accuracy_figure", "contribution_figure", "contributions_html", "final_state_figure",
     "PALETTE", "TEMPLATE", "cell_state_figure", "eigenvalue_figure", "gate_heatmap_figure",
     "gate_histogram_figure", "grad_by_time_figure", "grad_heatmap_figure", "grad_norm_figure",
     "hidden_heatmap_figure", "loss_figure", "metric_figure", "param_grad_figure", "run_labels",

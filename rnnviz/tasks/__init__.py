@@ -8,6 +8,7 @@ from rnnviz.tasks.base import IGNORE, Option, Task
 from rnnviz.tasks.csv_task import CsvForecast
 from rnnviz.tasks.memory import Adding, Copy, TemporalOrder
 from rnnviz.tasks.reber import Reber
+from rnnviz.tasks.sentiment import Sentiment
 from rnnviz.tasks.text import Chars, Words
 from rnnviz.tasks.waves import Ramp, Sine
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 # In teaching order: the first lesson, easy forecasting, memory, grammar, text, your own data.
 TASKS: dict[str, type[Task]] = {task.name: task for task in (
-    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast)}
+    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast, Sentiment)}
 
 
 def make_task(cfg: RunConfig) -> Task:

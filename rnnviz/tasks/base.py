@@ -111,6 +111,11 @@ class Task:
         correct = (pred == y) & mask
         return {"accuracy": float(correct.sum()) / max(int(mask.sum()), 1)}
 
+    def input_metrics(self, x: Tensor, out: Tensor, y: Tensor) -> dict[str, float]:
+        """Metrics about kinds of input, beside `metrics` (sentiment: accuracy on negated
+        sentences); none by default."""
+        return {}
+
 
 def check_option(key: str, value: Any, opt: Option) -> None:
     """Raise a ValueError naming task_options.<key> when `value` does not fit `opt`."""
