@@ -41,6 +41,11 @@ class Record:
     cell_grad_by_time_total: np.ndarray | None = None
     # the model's weights at this record (state_dict names, float32), when the run kept them
     weights: dict[str, np.ndarray] | None = None
+    # loss on a fixed batch of training windows in eval mode (no dropout), as val_loss is taken:
+    # the gap between the two is overfitting (nan in older run files)
+    train_loss: float = float("nan")
+    # text tasks: what the model wrote at this record from a fixed prompt (see rnnviz.generate)
+    sample: str | None = None
 
 
 @dataclass
