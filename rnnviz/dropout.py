@@ -29,7 +29,10 @@ class SeededDropout(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
+        # a contiguous mask (never empty_like: a fused RNN's batch-first output is a transposed view,
+        # and the mask must depend on the shape alone for both paths to draw the same one)
+        keep = torch.empty(x.shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - self.p,
+                                                                              generator=self.generator)
         return x * keep / (1.0 - self.p)
 
     def extra_repr(self) -> str:
