@@ -87,7 +87,7 @@ def test_fused_modules_are_used_while_training_with_dropout():
         model, task, (x, y) = model_and_batch(tiny(num_layers=layers, dropout=0.5))
         modules = model.rnn._layer_modules or [model.rnn._torch_module]
         calls = []
-        hooks = [m.register_forward_hook(lambda *_: calls.append(1)) for m in modules]
+        hooks = [m.register_forward_hook(lambda *_, seen=calls: seen.append(1)) for m in modules]
         with mock.patch.object(RecurrentLayer, "_direction", side_effect=AssertionError("traced")):
             task.loss(model(x), y).backward()
         assert len(calls) == layers
