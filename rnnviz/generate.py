@@ -72,11 +72,6 @@ def decode(task: TextTask, ids: list[int]) -> str:
     return NO_SPACE_BEFORE.sub(r"\1", " ".join(task.vocab[i] for i in ids))
 
 
-def _inputs(task: TextTask, ids: list[int], device: torch.device) -> torch.Tensor:
-    x = torch.tensor([ids], device=device)  # (1, T) ids
-    return x if task.input_tokens else nn.functional.one_hot(x, len(task.vocab)).float()  # (1, T, V)
-
-
 def write(model: nn.Module, task: TextTask, prompt_ids: list[int], length: int,
           temperature: float | None, generator: torch.Generator) -> list[int]:
     """`length` token ids that `model` writes after `prompt_ids` (eval mode, no gradients).
@@ -84,9 +79,16 @@ def write(model: nn.Module, task: TextTask, prompt_ids: list[int], length: int,
     Each step feeds the last token and carries the recurrent state, so writing costs one fused
     step per token. temperature None: greedy (argmax). Draws use `generator` (CPU) only."""
     device = next(model.parameters()).device
+    # one-hot rows looked up, not built per token: writing is a loop of tiny steps
+    table = None if task.input_tokens else torch.eye(len(task.vocab), device=device)
+
+    def inputs(ids: list[int]) -> torch.Tensor:
+        x = torch.tensor([ids], device=device)  # (1, T) ids
+        return x if table is None else table[x]  # (1, T) or (1, T, V)
+
     out_ids: list[int] = []
     with evaluating(model), torch.no_grad():
-        logits, state = model.continue_from(_inputs(task, prompt_ids, device))  # (1, T, V)
+        logits, state = model.continue_from(inputs(prompt_ids))  # (1, T, V)
         for _ in range(length):
             last = logits[0, -1].to("cpu", torch.float64)  # (V,)
             if not bool(torch.isfinite(last).all()):
@@ -97,7 +99,7 @@ def write(model: nn.Module, task: TextTask, prompt_ids: list[int], length: int,
                 probs = torch.softmax(last / temperature, -1)
                 token = int(torch.multinomial(probs, 1, generator=generator))
             out_ids.append(token)
-            logits, state = model.continue_from(_inputs(task, [token], device), state)
+            logits, state = model.continue_from(inputs([token]), state)
     return out_ids
 
 

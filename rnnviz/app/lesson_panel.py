@@ -27,6 +27,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "gates_reber": ("pages/gates.py", "Gates: the forget gate and the cell state"),
     "gru_text": ("pages/hidden.py", "Hidden states: the text coloured by a unit"),
     "irnn": ("pages/gradients.py", "Gradients: through time"),
+    "dropout_text": ("pages/train.py", "Train: the Validation chart (training vs held-out loss)"),
+    "char_rnn": ("pages/train.py", "Train: what the network writes, record by record"),
 }
 
 # Plain-text notation in lesson strings -> the same in LaTeX ($...$ renders in st.markdown).
