@@ -38,6 +38,17 @@ def gap_below(text: str, high: float, **changes: Any) -> Claim:
     return Claim(text, check, changes)
 
 
+def gap_narrower(text: str, margin: float, against: dict[str, Any], **changes: Any) -> Claim:
+    """A comparing claim: this run's gap ends over `margin` nats narrower than the gap of the run
+    it is compared with (the config changes `against`, the same seed)."""
+    def check(run: Run, other: Run) -> ClaimResult:
+        narrower = loss_gap(other) - loss_gap(run)
+        return ClaimResult(narrower > margin, narrower,
+                           f"gap {loss_gap(run):.3g} nats, against {loss_gap(other):.3g} without: "
+                           f"{narrower:.3g} narrower")
+    return Claim(text, check, changes, against)
+
+
 def real_word_share(sample: str, words: set[str]) -> float:
     """Share of the sample's words (runs of letters, lowercased) that are in `words`; 0 if none."""
     found = LETTERS.findall(sample.lower())

@@ -130,3 +130,58 @@ def test_the_form_offers_dropout():
 
     assert FORM["dropout"].widget == "slider"
     assert Limits().ranges["dropout"] == (0, 0.9)
+
+
+def test_the_gap_claims_and_the_validation_chart_use_the_eval_mode_training_loss():
+    import dataclasses
+
+    from rnnviz import plots
+    from rnnviz.textclaims import gap_above, gap_below, loss_gap
+
+    run = rnnviz.train(tiny())
+    last = run.records[-1]
+    assert loss_gap(run) == pytest.approx(last.val_loss - last.train_loss)
+    gap = loss_gap(run)
+    assert gap_above("", gap - 0.01)(run).passed and not gap_above("", gap + 0.01)(run).passed
+    assert gap_below("", gap + 0.01)(run).passed and not gap_below("", gap - 0.01)(run).passed
+    fig = plots.val_figure(run)
+    seen = [t for t in fig.data if t.meta == "train_loss"]
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0].y, [r.train_loss for r in run.records])
+    older = dataclasses.replace(run, records=[dataclasses.replace(r, train_loss=float("nan"))
+                                              for r in run.records])
+    assert not [t for t in plots.val_figure(older).data if t.meta == "train_loss"]
+
+
+def test_the_comparing_claim_trains_and_reads_both_runs_of_a_seed():
+    """lessons.check_preset trains the twin a comparing claim needs (once, shared); the app's lesson
+    panel checks it only when both runs of one seed are there."""
+    import dataclasses
+
+    from rnnviz import lessons
+    from rnnviz.app.lesson_panel import checks
+    from rnnviz.presets import PRESETS
+
+    template = rnnviz.train(tiny(steps=2))
+    trained = []
+
+    def fake_train(cfg):  # gap 3.0 without dropout, 3.0 - 4 * dropout with it
+        trained.append(cfg)
+        last = dataclasses.replace(template.records[-1], val_loss=4.0, train_loss=1.0 + 4 * cfg.dropout)
+        return dataclasses.replace(template, config=cfg, records=[last], name=f"p{cfg.dropout}")
+
+    preset = PRESETS["dropout_text"]
+    rows = lessons.check_preset(preset, 3, trainer=fake_train)
+    assert [r.result.passed for r in rows] == [True, True] and rows[1].result.value == pytest.approx(2.0)
+    assert sorted(c.dropout for c in trained) == [0.0, 0.5] and {c.seed for c in trained} == {3}
+    weak = dataclasses.replace(preset, claims=(dataclasses.replace(preset.claims[1], check=lambda r, o: (
+        preset.claims[1].check(r, o).__class__(False, 0.1, "too little"))),))
+    assert not lessons.check_preset(weak, 3, trainer=fake_train)[0].result.passed
+    with_dropout, without = trained[1], trained[0]
+    found = checks(preset, [fake_train(with_dropout), fake_train(without)])
+    assert found[1].result is not None and found[1].result.passed and found[1].run == "p0.5 against p0.0"
+    alone = checks(preset, [fake_train(with_dropout)])
+    assert alone[1].result is None and "same seed" in alone[1].todo
+    other_seed = checks(preset, [fake_train(with_dropout), fake_train(without.replace(seed=9))])
+    assert other_seed[1].result is None
+    assert preset.claims[1](fake_train(with_dropout)).detail == "no run to compare with"

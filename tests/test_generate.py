@@ -199,3 +199,25 @@ def test_cli_sample_refuses_other_runs_and_runs_without_weights(tmp_path, capsys
     rnnviz.save_run(text, tmp_path / "old.npz")
     assert cli.main(["sample", str(tmp_path / "old.npz"), "--prompt", "The "]) == 2
     assert "weights: this run did not keep the final weights" in capsys.readouterr().err
+
+
+def test_the_words_claim_reads_the_samples_and_can_fail(chars_run):
+    import dataclasses
+
+    from rnnviz.textclaims import real_word_share, text_words, writes_words
+
+    words = text_words(chars_run)
+    assert {"recurrent", "network", "the"} <= words
+    assert real_word_share("The recurrent network xqzt", words) == 0.75
+    assert real_word_share("", words) == 0.0
+    claim = writes_words("words", 0.45, 0.25)
+
+    def with_samples(*samples):
+        records = [dataclasses.replace(chars_run.records[0], sample=s) for s in samples]
+        return dataclasses.replace(chars_run, records=records)
+
+    good = claim(with_samples("xqz vvb qqj", "the state", "a network reads", "the step"))
+    assert good.passed and good.value == 1.0
+    assert not claim(with_samples("the network", "the state", "the step")).passed  # step 0 already words
+    assert not claim(with_samples("xq", "the zzq qqv", "vvv www", "the")).passed
+    assert not claim(with_samples("xq")).passed

@@ -20,7 +20,7 @@ def test_a_text_run_shows_its_samples_and_writes_on_request():
     assert len(lines) == len(run.records) <= 5
     for line, record in zip(lines, run.records, strict=True):
         assert line == f"step {record.step:>6} │ {' '.join(record.sample.split())}"
-    assert any(e.label == "Write with this model" for e in at.expander)
+    assert any("Write with this model" in m.value for m in at.markdown)
     at.text_input(key="write.prompt").set_value("The ")
     ok(at.button(key="write.go").click().run())
     written = [c.value for c in at.code if c.value.startswith("The ")]
@@ -34,4 +34,5 @@ def test_a_text_run_shows_its_samples_and_writes_on_request():
 def test_other_tasks_show_no_samples():
     at = train_here(open_app("pages/train.py"))
     assert current(at).config.task == "adding"
-    assert not samples_block(at) and not any(e.label == "Write with this model" for e in at.expander)
+    assert not samples_block(at) and not any("Write with this model" in m.value for m in at.markdown)
+    assert not [t for t in at.text_input if t.key == "write.prompt"]

@@ -74,7 +74,16 @@ def checks(preset: Preset, runs: Iterable[Run], base: RunConfig | None = None) -
     out = []
     for claim in preset.claims:
         run = next((r for r in runs if r.rows and claim.applies_to(r.config, base)), None)
-        if run is not None:
+        if run is not None and claim.against is not None:  # a comparing claim: the same seed's twin
+            other = next((r for r in runs if r.rows and r.config == claim.other_config(
+                base, run.config.seed)), None)
+            if other is not None:
+                out.append(Check(claim, claim(run, other), f"{run.name} against {other.name}"))
+            else:
+                out.append(Check(claim, None, todo=f"train the lesson as it is and with "
+                                                   f"{change_words(claim.changes)}, on the same seed, "
+                                                   "to check this"))
+        elif run is not None:
             out.append(Check(claim, claim(run), run.name))
         elif claim.changes:
             out.append(Check(claim, None, todo=f"train the lesson with {change_words(claim.changes)} to "

@@ -32,7 +32,8 @@ def writer(run: Run) -> None:
     task = make_task(run.config)
     low, high = TEMPERATURE_RANGE
     kept = [i for i, r in enumerate(run.records) if r.weights is not None]
-    with st.expander("Write with this model", expanded=False), st.form(key="write"):
+    st.markdown("**Write with this model** — your start, its next characters (or words):")
+    with st.form(key="write"):
         prompt = st.text_input("Start from", key="write.prompt", value="".join(
             task.vocab[i] + (" " if task.input_tokens else "") for i in record_prompt(task)),
             max_chars=2000, help="Only characters (or words) the model saw in its text.")
