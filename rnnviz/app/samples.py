@@ -44,7 +44,7 @@ def writer(run: Run) -> None:
         temperature = st.slider("Temperature", low, high, 0.8, 0.05, disabled=False,
                                 help="Low: cautious and repetitive. High: surprising, then noise. "
                                      "Ignored when greedy is on.")
-        record = st.select_slider("Weights", [None, *kept[::-1]], value=None,
+        record = st.select_slider("Weights", [*kept, None], value=None,
                                   format_func=lambda i: "final" if i is None else
                                   f"step {run.records[i].step}") if kept else None
         if not st.form_submit_button("Write", icon=":material/edit:", key="write.go"):
