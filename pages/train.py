@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import plots
-from rnnviz.app import lesson_panel, ui
+from rnnviz.app import lesson_panel, samples, ui
 from rnnviz.app.escape import md
 from rnnviz.app.limits import Limits
 from rnnviz.app.widgets import config_form
@@ -37,6 +37,14 @@ def show_run(run: Run) -> None:
             ui.start_job(run.config.replace(clip_norm=CLIP_NORM_ON), load=True)
             st.rerun()
     curves(run, ["Loss", "Gradient norm", "Validation", *run.metric_names])
+    samples.panel(run)
+    samples.writer(run)
+
+
+def live_view(run: Run) -> None:
+    """While training: the loss, the gradient norm and, for text, what the network writes."""
+    curves(run, ["Loss", "Gradient norm"], live=True)
+    samples.panel(run)
 
 
 def estimate_line(cfg: RunConfig, limits: Limits) -> None:
@@ -83,7 +91,7 @@ def body() -> None:
     with charts:
         ui.notices()
         if session.busy:
-            ui.job_panel(lambda live: curves(live, ["Loss", "Gradient norm"], live=True))
+            ui.job_panel(live_view)
         elif run is not None and run.rows:
             show_run(run)
         else:

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnviz.dropout import SeededDropout
+
 StepOut = tuple[Tensor, Tensor | None, dict[str, Tensor]]  # (h_t, c_t or None, {gate: (B, H)})
 Step = Callable[[Tensor, Tensor, Tensor | None, Tensor, Tensor], StepOut]
 
@@ -107,10 +109,12 @@ class RecurrentLayer(nn.Module):
     As in pytorch's benchmarks/fastrnns/custom_lstms.py: the cell does one step (`Cell.step`),
     a direction loops over time, a layer runs its directions, the stack runs its layers.
     `fast(x)` runs the same parameters through torch's own module (fused kernels where torch has
-    them) for training steps where nothing needs to be seen."""
+    them) for training steps where nothing needs to be seen. `dropout` acts between stacked
+    layers while training, as torch.nn's `dropout` argument does (never after the last layer)."""
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bidirectional: bool = False, generator: torch.Generator | None = None):
+                 bidirectional: bool = False, generator: torch.Generator | None = None,
+                 dropout: float = 0.0):
         super().__init__()
         self.cell = check_cell(cell)
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
@@ -122,6 +126,7 @@ class RecurrentLayer(nn.Module):
         self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.bidirectional = num_layers, bidirectional
         self.directions = 2 if bidirectional else 1
+        self.between = SeededDropout(dropout)  # no parameters: state_dict keeps torch.nn's names
         rows = CELLS[cell].gate_rows * hidden_size
         self._flat_names: list[str] = []
         for layer in range(num_layers):
@@ -158,6 +163,21 @@ class RecurrentLayer(nn.Module):
         for name in self._flat_names:
             setattr(module, name, getattr(self, name))
         self.__dict__["_torch_module"] = module
+        # With dropout between layers, one fused module per layer (sharing the same Parameters) so
+        # the masks between them come from this layer's generator, not torch's global RNG.
+        self.__dict__["_layer_modules"] = [self._one_layer_module(k) for k in range(self.num_layers)
+                                           ] if self.between.p > 0 and self.num_layers > 1 else []
+
+    def _one_layer_module(self, layer: int) -> nn.RNNBase:
+        width = self.input_size if layer == 0 else self.hidden_size * self.directions
+        with torch.device("meta"):
+            module = CELLS[self.cell].torch_module(width, self.hidden_size, 1, batch_first=True,
+                                                   bidirectional=self.bidirectional)
+        for direction in range(self.directions):
+            for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(module, f"{kind}_{_suffix(0, direction)}",
+                        getattr(self, f"{kind}_{_suffix(layer, direction)}"))
+        return module
 
     def _apply(self, fn, recurse=True):
         result = super()._apply(fn, recurse)
@@ -166,7 +186,18 @@ class RecurrentLayer(nn.Module):
 
     def fast(self, x: Tensor) -> Tensor:
         """Output (B, T, H*D) through torch.nn's kernels; no trace."""
-        return self._torch_module(x)[0]
+        if not (self.training and self._layer_modules):
+            return self._torch_module(x)[0]  # one fused call for the whole stack
+        for layer, module in enumerate(self._layer_modules):
+            x = module(self.between(x) if layer else x)[0]
+        return x
+
+    def fast_with_state(self, x: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None):
+        """(output (B, T, H*D), final state as torch.nn returns it), carrying `state` over: text is
+        generated a token at a time. No dropout: call it in eval mode."""
+        if self.training and self.between.p > 0:
+            raise RuntimeError("fast_with_state: dropout is on; put the model in eval mode")
+        return self._torch_module(x, state)
 
     def forward(self, x: Tensor, h0: Tensor | None = None, c0: Tensor | None = None):
         """The stack. x: (B, T, input_size) -> (output (B, T, H*D), Trace); h0, c0: (L*D, B, H)."""
@@ -177,7 +208,7 @@ class RecurrentLayer(nn.Module):
         c0 = zeros if c0 is None else c0
         trace, finals = Trace(), []
         for layer in range(self.num_layers):
-            x = self._layer(x, layer, h0, c0, trace, finals)
+            x = self._layer(self.between(x) if layer else x, layer, h0, c0, trace, finals)
         trace.h_n = torch.stack([h for h, _ in finals])  # (L*D, B, H), torch's order
         trace.c_n = torch.stack([c for _, c in finals]) if self.cell == "lstm" else None
         return x, trace

@@ -29,23 +29,34 @@ class Claim:
     """One sentence of a lesson and the check that decides it for a Run.
 
     `changes` are the config changes the claim is about ({} = the preset's own config; e.g.
-    {"clip_norm": 1.0} for "with clipping on, ..."): `config(base)` is the run to check it on."""
+    {"clip_norm": 1.0} for "with clipping on, ..."): `config(base)` is the run to check it on.
+    A comparing claim also names `against`, the changes of the run it is compared with on the
+    same seed ({} = the preset's own config): its check is then check(run, other)."""
 
     text: str
-    check: Callable[[Run], ClaimResult]
+    check: Callable[..., ClaimResult]
     changes: Mapping[str, Any] = field(default_factory=dict)
+    against: Mapping[str, Any] | None = None
 
     def config(self, base: RunConfig) -> RunConfig:
         return base.replace(**self.changes) if self.changes else base
+
+    def other_config(self, base: RunConfig, seed: int) -> RunConfig | None:
+        """The run a comparing claim is compared with, on `seed`; None for other claims."""
+        return None if self.against is None else base.replace(**self.against, seed=seed)
 
     def applies_to(self, cfg: RunConfig, base: RunConfig) -> bool:
         """True when `cfg` is the run this claim is about: `base` with these changes, seed aside."""
         return self.config(base).replace(seed=cfg.seed) == cfg
 
-    def __call__(self, run: Run) -> ClaimResult:
+    def __call__(self, run: Run, other: Run | None = None) -> ClaimResult:
         if not run.rows:
             return ClaimResult(False, math.nan, "the run made no training step")
-        return self.check(run)
+        if self.against is None:
+            return self.check(run)
+        if other is None or not other.rows:
+            return ClaimResult(False, math.nan, "no run to compare with")
+        return self.check(run, other)
 
 
 # Measurements: plain functions of a Run, each tolerant of inf/nan in a diverged run's history.

@@ -1,4 +1,5 @@
-"""The command line: `python -m rnnviz train|presets|tasks|show`, the same loop and run files as the app."""
+"""The command line: `python -m rnnviz train|presets|tasks|show|sample`, the same loop and run files as
+the app."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import IO, Any
 
 from rnnviz import lessons
 from rnnviz.config import FIELDS, FieldSpec, RunConfig
+from rnnviz.generate import MAX_LENGTH, TEMPERATURE_RANGE, sample
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
 from rnnviz.runfile import load_run, save_run
@@ -85,9 +87,35 @@ def build_parser() -> argparse.ArgumentParser:
     sh = commands.add_parser("show", help="print the summary of a run file")
     sh.add_argument("path", type=Path, help="a run file written by `train` or the app")
     sh.set_defaults(handler=cmd_show)
+    add_sample_command(commands)
     commands.add_parser("lessons", help="train presets on several seeds and check their lessons' claims "
                         "(see `lessons --help`)")
     return parser
+
+
+def add_sample_command(commands: argparse._SubParsersAction) -> None:
+    low, high = TEMPERATURE_RANGE
+    sa = commands.add_parser("sample", help="write text with a next-character or next-word run's model",
+                             epilog='example: python -m rnnviz sample run.npz --prompt "The " --length 200')
+    sa.add_argument("path", type=Path, help="a run file of the chars or words task")
+    sa.add_argument("--prompt", required=True, help="the text to start from (the model's own vocabulary)")
+    sa.add_argument("--length", type=int, default=200,
+                    help=f"characters (or words) to write, 1 to {MAX_LENGTH} (default 200)")
+    sa.add_argument("--temperature", type=float, default=0.8,
+                    help=f"{low:g} to {high:g}: low is cautious, high is wild (default 0.8)")
+    sa.add_argument("--greedy", action="store_true", help="always take the most likely token")
+    sa.add_argument("--record", type=int, metavar="K",
+                    help="use the weights at record K (0 = step 0; -1 = the last; default: final weights)")
+    sa.add_argument("--seed", type=int, default=0, help="seed of the random draws (default 0)")
+    sa.set_defaults(handler=cmd_sample)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    run = load_run(args.path)
+    temperature = None if args.greedy else args.temperature
+    text = sample(run, args.prompt, args.length, temperature, record=args.record, seed=args.seed)
+    print(args.prompt + text)
+    return 0
 
 
 def add_config_options(group: argparse._ArgumentGroup) -> None:

@@ -19,7 +19,7 @@ INITS = ("default", "orthogonal", "identity", "scaled")
 CLIP_MODES = ("norm", "value")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 CLIP_NORM_ON = 1.0  # the threshold clipping comes back on at (the default, and every "clipping on")
-MAX_SEED = 2**63 - 1  # an int64 (numpy, a run file); train() seeds torch with seed + 0..3 < 2**64
+MAX_SEED = 2**63 - 1  # an int64 (numpy, a run file); train() seeds torch with seed + 0..6 < 2**64
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,8 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
               low=1, high=1_000_000, usual=(1, 10_000)),  # >= any steps the server allows
     FieldSpec("probe_size", "int", "sequences in the fixed probe batch the records look at",
               low=1, high=1024),
+    FieldSpec("dropout", "float", "share of units zeroed while training, between stacked layers and "
+              "before the output layer (0 = off; never in records or validation)", low=0, high=0.9),
 )}
 
 
@@ -156,6 +158,7 @@ class RunConfig:
     device: str = "auto"                # "auto" = cuda, then mps, then cpu
     record_every: int = 10              # record at step 0, every N steps, and the last step
     probe_size: int = 8                 # sequences in the fixed probe batch that records look at
+    dropout: float = 0.0                # training only: between layers and before the head
     task_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

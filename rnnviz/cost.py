@@ -18,6 +18,7 @@ import torch
 
 from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
+from rnnviz.generate import RECORD_LENGTH, generates_text
 from rnnviz.model import EMBED_SIZE
 from rnnviz.tasks import Task, make_task
 from rnnviz.weights import keep_per_record
@@ -34,6 +35,7 @@ TRACED = {"rnn_tanh": 5, "rnn_relu": 5, "lstm": 24, "gru": 20}
 # Element-wise work per sequence, step and hidden unit of a layer (gate non-linearities, products),
 # in flop-equivalents: memory-bound, so several times its arithmetic.
 ELEMENTWISE = {"rnn_tanh": 20, "rnn_relu": 16, "lstm": 80, "gru": 120}
+DROPOUT_SAVED = 2  # per dropped layer output (B, T, H*D): the mask and the masked copy, kept for backward
 OPTIMIZER_FLOPS = {"adam": 20, "rmsprop": 12, "sgd": 6}     # per parameter per update
 OPTIMIZER_STATE = {"adam": 2, "rmsprop": 1, "sgd": 1}       # float tensors per parameter
 HISTORY_ROW_BYTES = 800  # one dict of floats per step in Run.rows
@@ -133,7 +135,8 @@ def memory(cfg: RunConfig, sizes: Sizes) -> dict[str, float]:
     records = record_count(cfg)
     parts: dict[str, float] = {
         "parameters and optimizer": F32 * params * (2 + OPTIMIZER_STATE[cfg.optimizer]),
-        "task data": sizes.task_bytes + (P + val) * T * (x_bytes + 8),  # probe and validation batches
+        # probe, validation and seen (training windows measured like validation) batches
+        "task data": sizes.task_bytes + (P + 2 * val) * T * (x_bytes + 8),
         "records": record_count(cfg) * record_bytes(cfg) + P * T * x_bytes,  # + probe_inputs
         "history": cfg.steps * HISTORY_ROW_BYTES,
         # the final weights, and a copy at every record when they fit (rnnviz.weights)
@@ -143,7 +146,8 @@ def memory(cfg: RunConfig, sizes: Sizes) -> dict[str, float]:
     # one-hot inputs are built as int64, then converted: both exist for a moment
     batch_in = B * T * (x_bytes + 8) + (0 if sizes.tokens else B * T * sizes.inputs * 8)
     loss_copies = 4 if sizes.every else 2  # outputs, log-softmax kept for backward, their gradients
-    train = (batch_in + B * T * H * F32 * (LD * SAVED[cfg.cell] + BACKWARD[cfg.cell])
+    dropout = DROPOUT_SAVED * LD if cfg.dropout > 0 else 0  # between layers and before the head
+    train = (batch_in + B * T * H * F32 * (LD * SAVED[cfg.cell] + BACKWARD[cfg.cell] + dropout)
              + B * out * loss_copies)
     traced = P * T * H * F32 * LD * TRACED[cfg.cell] + P * out * loss_copies
     evaluate = val * (out * 3 + T * H * F32 * (CELLS[cfg.cell].gate_rows + 2))  # no_grad forward + loss
@@ -156,7 +160,8 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     """Estimate peak memory (beyond the torch baseline) and time of `cfg` on `machine`.
 
     Pass `task` when it is already built (a text task parses its text to know its vocabulary)."""
-    sizes = Sizes.of(task if task is not None else make_task(cfg))
+    built = task if task is not None else make_task(cfg)
+    sizes = Sizes.of(built)
     machine = machine or DEFAULT_MACHINE
     parts = memory(cfg, sizes)
     LD, T = cfg.num_layers * (2 if cfg.bidirectional else 1), cfg.seq_len
@@ -166,9 +171,11 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     passes = 2 if sizes.every else 1  # gradient norms of the last step's loss and of the whole loss
     traced_flops = (2 + passes * 2) * forward_flops(cfg, sizes, cfg.probe_size)
     eig_flops = 25 * LD * CELLS[cfg.cell].gate_rows * cfg.hidden_size ** 3
-    val_flops = forward_flops(cfg, sizes, max(cfg.batch_size, 32))
+    val_flops = 2 * forward_flops(cfg, sizes, max(cfg.batch_size, 32))  # validation and seen batches
+    # text runs write a sample: one batch-of-one fused step per token and layer, plus the draw
+    writing = max(RECORD_LENGTH.values()) * (LD + 2) * machine.time_step_s if generates_text(built) else 0.0
     record_s = ((traced_flops + eig_flops + val_flops) / machine.flops_per_s
-                + (1 + passes) * T * LD * machine.traced_op_s)
+                + (1 + passes) * T * LD * machine.traced_op_s + writing)
     total = cfg.steps * step_s + record_count(cfg) * record_s
     seconds = {"seconds: training steps": cfg.steps * step_s,
                "seconds: records": record_count(cfg) * record_s}
@@ -233,6 +240,7 @@ import json, sys
 import torch
 torch.set_num_threads(int(sys.argv[1]))
 from rnnviz.config import RunConfig
+from rnnviz.generate import RECORD_LENGTH, generates_text
 from rnnviz.cost import step_times
 from rnnviz.train import train
 def status(key):

@@ -30,24 +30,36 @@ def check_preset(preset: Preset, seed: int,
                  trainer: Callable[..., Run] = train) -> list[Checked]:
     """Train the runs `preset`'s claims are about on `seed` (one per distinct config) and check them."""
     runs: dict[int, tuple[Run, float]] = {}
-    configs = []
+    configs: list = []
     out = []
-    for claim in preset.claims:
-        cfg = claim.config(preset.config).replace(seed=seed)
+
+    def run_of(cfg) -> tuple[Run, float, bool]:
         trained = cfg not in configs
         if trained:
             configs.append(cfg)
             started = time.perf_counter()
             run = trainer(cfg)
             runs[len(configs) - 1] = (run, time.perf_counter() - started)
-        run, seconds = runs[configs.index(cfg)]
-        out.append(Checked(preset.name, claim.text, seed, claim(run), seconds, trained))
+        return (*runs[configs.index(cfg)], trained)
+
+    for claim in preset.claims:
+        run, seconds, trained = run_of(claim.config(preset.config).replace(seed=seed))
+        other = claim.other_config(preset.config, seed)
+        if other is not None:  # a comparing claim: the run it is compared with, too
+            other_run, other_seconds, other_trained = run_of(other)
+            seconds, trained = seconds + other_seconds, trained or other_trained
+            result = claim(run, other_run)
+        else:
+            result = claim(run)
+        out.append(Checked(preset.name, claim.text, seed, result, seconds, trained))
     return out
 
 
 def claims_for(preset: Preset, run: Run) -> list[tuple[Claim, ClaimResult]]:
-    """The preset's claims that are about `run`'s config, each checked on `run` (for the app)."""
-    return [(c, c(run)) for c in preset.claims if c.applies_to(run.config, preset.config)]
+    """The preset's claims that are about `run`'s config, each checked on `run` (comparing claims,
+    which need a second run, are left out)."""
+    return [(c, c(run)) for c in preset.claims
+            if c.against is None and c.applies_to(run.config, preset.config)]
 
 
 def parse_seeds(text: str) -> list[int]:

@@ -1,4 +1,5 @@
-"""SequenceModel: (embedding) -> RecurrentLayer -> linear head, initialised from a seeded generator."""
+"""SequenceModel: (embedding) -> RecurrentLayer -> (dropout) -> linear head, initialised from a
+seeded generator."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from torch import Tensor, nn
 
 from rnnviz.cells import CELLS, RecurrentLayer, Trace
 from rnnviz.config import RunConfig
+from rnnviz.dropout import SeededDropout
 from rnnviz.tasks import Task, make_task
 
 EMBED_SIZE = 32
@@ -27,7 +29,8 @@ class SequenceModel(nn.Module):
                 self.embed.weight.normal_(0.0, 1.0, generator=generator)
             rnn_input = EMBED_SIZE
         self.rnn = RecurrentLayer(cfg.cell, rnn_input, cfg.hidden_size, cfg.num_layers,
-                                  cfg.bidirectional, generator=generator)
+                                  cfg.bidirectional, generator=generator, dropout=cfg.dropout)
+        self.drop = SeededDropout(cfg.dropout)  # on the last layer's output, before the head
         width = cfg.hidden_size * self.rnn.directions
         self.head = nn.utils.skip_init(nn.Linear, width, task.output_size)
         with torch.no_grad():  # torch.nn.Linear's default bounds, drawn from our generator
@@ -38,12 +41,18 @@ class SequenceModel(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Fast path for training steps: torch.nn kernels, nothing recorded."""
-        return self.head(self.rnn.fast(self._inputs(x)))  # (B, T, O)
+        return self.head(self.drop(self.rnn.fast(self._inputs(x))))  # (B, T, O)
 
     def traced(self, x: Tensor) -> tuple[Tensor, Trace]:
         """Instrumented path for records: the same function, every step visible."""
         hidden, trace = self.rnn(self._inputs(x))
-        return self.head(hidden), trace
+        return self.head(self.drop(hidden)), trace
+
+    def continue_from(self, x: Tensor, state=None) -> tuple[Tensor, object]:
+        """(output (B, T, O), recurrent state) with `state` carried over from the previous call:
+        the fast path, a few tokens at a time, for generating text (eval mode)."""
+        hidden, state = self.rnn.fast_with_state(self._inputs(x), state)
+        return self.head(self.drop(hidden)), state
 
     def _inputs(self, x: Tensor) -> Tensor:
         return self.embed(x) if self.embed is not None else x

@@ -19,6 +19,7 @@ from rnnviz.claims import (
     spike_above,
 )
 from rnnviz.config import RunConfig
+from rnnviz.textclaims import gap_above, gap_narrower, writes_words
 
 
 @dataclass(frozen=True)
@@ -121,4 +122,26 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
             classes_separate("At the end, the final hidden states of positive and negative probe "
                              "sentences lie over 2 standard deviations apart on the first PCA axis.",
                              2.0))),
+    Preset("dropout_text", "Overfitting a small text, and dropout",
+           "A two-layer LSTM reads a short text (4,000 characters) far more often than it needs to. "
+           "Open the Validation chart: the loss on the training text (dotted) keeps falling while "
+           "the loss on the held-out last tenth (solid) turns and rises: the network memorises. "
+           "Set dropout to 0.5 and train again: units are zeroed at random while training (never "
+           "when measuring), so it cannot lean on any one of them, and the gap stays far narrower.",
+           RunConfig(cell="lstm", task="chars", hidden_size=128, num_layers=2, seq_len=48, steps=300,
+                     lr=1e-2, record_every=25),
+           (gap_above("Without dropout, the validation loss ends over 1.5 nats above the loss on "
+                      "training text.", 1.5),
+            gap_narrower("With dropout 0.5, that gap ends over 0.5 nats narrower than without it "
+                         "(the same seed).", 0.5, {}, dropout=0.5))),
+    Preset("char_rnn", "A char-RNN learns to write",
+           "An LSTM reads a short text one character at a time and learns to predict the next. At "
+           "every record it writes 80 characters from the same start, with the same random draws: "
+           "read them under the charts, from step 0's noise to spaces, then short words, then "
+           "phrases of its text. When it is done, open 'Write with this model' and try a prompt, a "
+           "low temperature (cautious, repetitive) and a high one (inventive, then noise).",
+           RunConfig(cell="lstm", task="chars", hidden_size=128, seq_len=64, steps=500, lr=5e-3,
+                     record_every=50),
+           (writes_words("In the last three samples, over 35% of the words are words of the text; "
+                         "in step 0's, under 25%.", 0.35, 0.25),)),
 )}

@@ -9,6 +9,7 @@ from torch import Tensor
 
 from rnnviz.cells import Trace
 from rnnviz.decisions import record_fields
+from rnnviz.dropout import evaluating
 from rnnviz.model import SequenceModel, recurrent_blocks
 from rnnviz.run import Record
 from rnnviz.tasks import Task
@@ -89,8 +90,20 @@ def spectral_radius(eigenvalues: np.ndarray) -> float:
 
 def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
                 val: tuple[Tensor, Tensor], grad_before: dict[str, float],
-                grad_after: dict[str, float]) -> Record:
-    """Look inside `model` at `step` on the fixed probe batch; evaluate it on the val batch."""
+                grad_after: dict[str, float], seen: tuple[Tensor, Tensor] | None = None) -> Record:
+    """Look inside `model` at `step` on the fixed probe batch; evaluate it on the val batch (and
+    on `seen`, a fixed batch of training windows). Eval mode throughout: no dropout."""
+    with evaluating(model):
+        record = _look_inside(step, model, task, probe, val, grad_before, grad_after)
+        if seen is not None:
+            with torch.no_grad():
+                record.train_loss = float(task.loss(model(seen[0]), seen[1]))
+    return record
+
+
+def _look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
+                 val: tuple[Tensor, Tensor], grad_before: dict[str, float],
+                 grad_after: dict[str, float]) -> Record:
     x, y = probe
     with torch.enable_grad():
         out, trace = model.traced(x)

@@ -46,6 +46,11 @@ class Record:
     # the last-step logits (P, C)
     contributions: np.ndarray | None = None
     probe_logits: np.ndarray | None = None
+    # loss on a fixed batch of training windows in eval mode (no dropout), as val_loss is taken:
+    # the gap between the two is overfitting (nan in older run files)
+    train_loss: float = float("nan")
+    # text tasks: what the model wrote at this record from a fixed prompt (see rnnviz.generate)
+    sample: str | None = None
 
 
 @dataclass

@@ -105,7 +105,8 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
                         "val_metrics": {k: _num(v) for k, v in r.val_metrics.items()},
                         "gates": [list(g) for g in r.gates], "eigenvalues": list(r.eigenvalues),
                         "has_total": r.grad_by_time_total is not None,
-                        "has_weights": r.weights is not None,
+                        "has_weights": r.weights is not None, "train_loss": _num(r.train_loss),
+                        "sample": r.sample,
                         "cell_grads": [name for name in CELL_GRADS if getattr(r, name) is not None],
                         "decisions": r.contributions is not None and r.probe_logits is not None,
                         **{name: list(getattr(r, name)) for name in FLOAT_DICTS}})
@@ -269,6 +270,8 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             **{name: get(pre + name, "f", (L, T)) for name in cell_grads},
             weights=weights(pre) if has_weights else None,
             **decided,
+            train_loss=schema.number(rec.get("train_loss", "nan"), f"{pre}train_loss"),  # older: none
+            sample=schema.sample(rec.get("sample"), f"{pre}sample"),
             **dicts))
     final = meta.get("weights")  # older files: no entry
     if final is not None:

@@ -26,6 +26,7 @@ MAX_METRICS = 16          # the tasks report one or two
 MAX_KEYS = 1_024          # parameters or W_hh blocks per record: 8 layers x 2 directions x 4 blocks ...
 MAX_NAME = 200            # a run's name, as the app and the CLI show it
 MAX_TOKEN = 100           # one probe token's text (a word of the words task)
+MAX_SAMPLE = 20_000       # a record's generated text (80 characters or 20 words are written)
 
 
 def load_json(data: bytes, where: str) -> Any:
@@ -123,4 +124,14 @@ def task_options(value: Any) -> dict[str, Any]:
             raise ValueError(f"config.task_options: {key[:40]!r} is not a valid option name")
         if option is not None and not isinstance(option, str | int | float | bool):
             raise ValueError(f"config.task_options.{key}: must be a string, a number or true/false")
+    return value
+
+
+def sample(value: Any, where: str) -> str | None:
+    """A record's generated text: None (other tasks, older files) or a string of bounded length."""
+    if value is None:
+        return None
+    typed(value, str, where)
+    if len(value) > MAX_SAMPLE:
+        raise ValueError(f"{where}: {len(value)} characters; at most {MAX_SAMPLE}")
     return value

@@ -13,6 +13,8 @@ import torch
 from rnnviz.config import RunConfig
 from rnnviz.cost import record_count
 from rnnviz.devices import resolve_device
+from rnnviz.dropout import seed_dropout
+from rnnviz.generate import record_sample
 from rnnviz.model import build_model
 from rnnviz.probe import look_inside, param_grad_norms, total_norm
 from rnnviz.run import Run
@@ -73,6 +75,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     val = [t.to(device) for t in task.batch(max(cfg.batch_size, 32),
                                             torch.Generator().manual_seed(cfg.seed + 3), split="val")]
     model = build_model(cfg, task, init_gen).to(device)
+    seed_dropout(model, torch.Generator(device).manual_seed(cfg.seed + 4))  # masks: this run's own
+    # the loss on training windows in eval mode, at every record: the other side of the val gap
+    seen = [t.to(device) for t in task.batch(len(val[0]), torch.Generator().manual_seed(cfg.seed + 5))]
     params = list(model.parameters())
     per_record_weights = keep_per_record(sum(p.numel() for p in params), record_count(cfg))
     optimizer = make_optimizer(cfg, params)
@@ -105,7 +110,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
         if is_record:
             run.records.append(look_inside(step, model, task, probe, val, raw_grads,
-                                           param_grad_norms(model)))
+                                           param_grad_norms(model), seen))
+            run.records[-1].sample = record_sample(model, task, cfg.seed + 6)
             if per_record_weights and not diverged:
                 run.records[-1].weights = weights_of(model)
             run.elapsed_s = time.perf_counter() - started
@@ -123,7 +129,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(look_inside(step, model, task, probe, val, {}, {}))
+        run.records.append(look_inside(step, model, task, probe, val, {}, {}, seen))
+        run.records[-1].sample = record_sample(model, task, cfg.seed + 6)
         run.records[-1].weights = weights_of(model) if per_record_weights else None
     final = weights_of(model)
     run.weights = final if all(np.isfinite(w).all() for w in final.values()) else None

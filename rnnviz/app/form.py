@@ -61,6 +61,10 @@ FORM = {f.name: f for f in (
     Field("forget_bias", "number_input", "LSTM forget-gate bias at init", when=lambda v: v["cell"] == "lstm",
           kwargs={"placeholder": "torch default"}),
     Field("bidirectional", "toggle", "Bidirectional"),
+    Field("dropout", "slider", "Dropout", kwargs={
+        "step": 0.05, "help": "While training, zero this share of units at random, between stacked "
+                              "layers and before the output layer: a regulariser against memorising. "
+                              "Off in the records and on validation data."}),
     Field("clip_on", "toggle", "Gradient clipping", hidden_by=("clip", "clip_norm"),
           kwargs={"help": "Rescale (norm) or clamp (value) the gradient before each step."}),
     Field("clip_norm", "number_input", "Max norm", when=_clipping, hidden_by=("clip",),

@@ -28,6 +28,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "gru_text": ("pages/hidden.py", "Hidden states: the text coloured by a unit"),
     "irnn": ("pages/gradients.py", "Gradients: through time"),
     "sentiment": ("pages/sentiment.py", "Decisions: the labels pull apart"),
+    "dropout_text": ("pages/train.py", "Train: the Validation chart (training vs held-out loss)"),
+    "char_rnn": ("pages/train.py", "Train: what the network writes, record by record"),
 }
 
 # Plain-text notation in lesson strings -> the same in LaTeX ($...$ renders in st.markdown).
@@ -73,7 +75,16 @@ def checks(preset: Preset, runs: Iterable[Run], base: RunConfig | None = None) -
     out = []
     for claim in preset.claims:
         run = next((r for r in runs if r.rows and claim.applies_to(r.config, base)), None)
-        if run is not None:
+        if run is not None and claim.against is not None:  # a comparing claim: the same seed's twin
+            other = next((r for r in runs if r.rows and r.config == claim.other_config(
+                base, run.config.seed)), None)
+            if other is not None:
+                out.append(Check(claim, claim(run, other), f"{run.name} against {other.name}"))
+            else:
+                out.append(Check(claim, None, todo=f"train the lesson as it is and with "
+                                                   f"{change_words(claim.changes)}, on the same seed, "
+                                                   "to check this"))
+        elif run is not None:
             out.append(Check(claim, claim(run), run.name))
         elif claim.changes:
             out.append(Check(claim, None, todo=f"train the lesson with {change_words(claim.changes)} to "

@@ -223,6 +223,9 @@ def overfitting(run: Run, rise: float = 0.05) -> str | None:
 
 def _val_hint(runs: Sequence[Run], labels: list[str], is_loss: bool) -> str:
     hint = "A gap opening between training and validation loss = memorising the training batches."
+    if is_loss and any(np.isfinite(r.train_loss) for run in runs for r in run.records):
+        hint = ("Solid: held-out text; dotted: the same measure on training data (no dropout). A gap "
+                "opening between them = memorising the training data.")
     if is_loss and runs and all(np.isfinite(r.val_baseline_loss) for r in runs):
         hint += " Dashed: the best constant prediction for the validation data itself."
     many = len(runs) > 1
@@ -239,7 +242,8 @@ def _val_hint(runs: Sequence[Run], labels: list[str], is_loss: bool) -> str:
 
 def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool = False) -> go.Figure:
     """Held-out loss (or a Record.val_metrics entry) at every record, against the validation
-    split's own baseline; the subtitle notes tokens unseen in training, and overfitting."""
+    split's own baseline, and the loss on training data taken the same way (dotted; the gap is
+    overfitting); the subtitle notes tokens unseen in training, and overfitting."""
     runs = as_runs(runs)
     is_loss = metric == "loss"
     labels = run_labels(runs) if runs else []
@@ -255,6 +259,12 @@ def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool 
         ys.append(y)
         fig.add_trace(go.Scatter(x=x, y=finite_or_nan(y), mode="lines+markers", name=labels[i],
                                  line=dict(color=color(i), width=2.5), meta=f"val_{metric}"))
+        seen = np.array([r.train_loss for r in run.records], dtype=np.float64)
+        if is_loss and np.isfinite(seen).any():  # older run files lack it
+            ys.append(seen)
+            fig.add_trace(go.Scatter(x=x, y=finite_or_nan(seen), mode="lines+markers", meta="train_loss",
+                                     name=f"{labels[i]}: on training data", legendgroup=labels[i],
+                                     line=dict(color=color(i), width=2, dash="dot"), marker=dict(size=5)))
         mark_divergence(fig, run, labels[i], color(i), len(runs) > 1)
     if is_loss:
         ys.append(np.array(_baselines(fig, runs, labels, _last_step(runs), val=True)))
