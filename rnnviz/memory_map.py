@@ -20,7 +20,7 @@ from rnnviz.tasks import Task
 
 CHUNK = 256  # copies per backward pass: bounds memory (~T * 10 * H floats per copy) on long maps
 
-__all__ = ["CHUNK", "MemoryMap", "memory_map", "output_measure", "recurrent_inputs", "step_outputs"]
+__all__ = ["CHUNK", "MemoryMap", "memory_map", "output_measure", "reach", "recurrent_inputs", "step_outputs"]
 
 
 class MemoryMap(NamedTuple):
@@ -95,3 +95,13 @@ def memory_map(model: SequenceModel, task: Task, x: Tensor, chunk: int = CHUNK) 
     with np.errstate(invalid="ignore", divide="ignore"):
         normalised = np.where(top > 0, norms / np.where(top > 0, top, 1.0), 0.0)
     return MemoryMap(norms, normalised, rows, output_measure(task))
+
+
+def reach(mm: MemoryMap, threshold: float = 0.01) -> np.ndarray:
+    """(R,) per row, how many steps back the earliest input with at least `threshold` of the row's
+    strongest dependence lies (0: only the output's own step counts). An honest summary of the band."""
+    out = np.zeros(len(mm.rows), dtype=int)
+    for r, t in enumerate(mm.rows):
+        strong = np.flatnonzero(mm.normalised[r, : t + 1] >= threshold)
+        out[r] = int(t - strong.min()) if strong.size else 0
+    return out
