@@ -4,12 +4,14 @@ import streamlit as st
 
 from rnnviz import analysis, plots
 from rnnviz.app import ui
+from rnnviz.app.memory_inspector import gradients_chain
 
 
 def body() -> None:
     run = ui.current_run()
     record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
-    for name in ui.views(["Through time", "Over training", "Per parameter", "Spectral radius"], "view.grad"):
+    names = ["Through time", "Over training", "Per parameter", "Spectral radius", "Jacobian product"]
+    for name in ui.views(names, "view.grad"):
         if name == "Through time":
             ui.plot(plots.grad_by_time_figure, run, record_index=record)
         elif name == "Over training":
@@ -19,6 +21,8 @@ def body() -> None:
             st.metric("Steps clipped", f"{history['clipped'].mean():.0%}" if len(history) else "–",
                       help="Share of optimizer steps whose gradient the clipping toggle rescaled.")
             ui.plot(plots.param_grad_figure, run)
+        elif name == "Jacobian product":
+            gradients_chain(run, record, layer)
         else:
             left, right = st.columns(2)
             with left:

@@ -129,8 +129,10 @@ def chain(jacobians: Tensor, end: int | None = None) -> Chain:
     return Chain(end, local, np.array(norms))
 
 
-def inspect_step(model: SequenceModel, x: Tensor, t: int, unit: int, layer: int = -1) -> Inspection:
-    """The numbers of step t for one unit of `layer` (forward direction), from the cell's step."""
+def inspect_step(model: SequenceModel, x: Tensor, t: int, unit: int, layer: int = -1,
+                 jacobians: Tensor | None = None) -> Inspection:
+    """The numbers of step t for one unit of `layer` (forward direction), from the cell's step.
+    `jacobians`: local_jacobians(model, x, layer) when already computed."""
     x, layer = _check(model, x, layer)
     inputs, hs, cs = layer_inputs(model, x, layer)
     T, H = hs.shape
@@ -156,7 +158,7 @@ def inspect_step(model: SequenceModel, x: Tensor, t: int, unit: int, layer: int 
             pre = a + float(values["reset"][0, unit]) * b
         value = float(values[name][0, unit]) if name in values else float(h[0, unit])
         gates.append(GateNumbers(name, a, b, pre, value))
-    jac = local_jacobians(model, x, layer)[t].numpy()
+    jac = (local_jacobians(model, x, layer) if jacobians is None else jacobians)[t].numpy()
     return Inspection(model.rnn.cell, layer, t, unit, inputs[t].numpy().copy(), h_prev.numpy().copy(),
                       h[0].numpy().copy(), None if c_prev is None else c_prev.numpy().copy(),
                       None if c is None else c[0].numpy().copy(), tuple(gates), jac,

@@ -16,6 +16,7 @@ NAV = [("app.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":mate
        ("pages/hidden.py", "Hidden states", ":material/scatter_plot:"),
        ("pages/gates.py", "Gates", ":material/tune:"),
        ("pages/gradients.py", "Gradients", ":material/trending_down:"),
+       ("pages/memory.py", "Memory", ":material/memory:"),
        ("pages/compare.py", "Compare", ":material/compare_arrows:")]
 
 
