@@ -35,9 +35,9 @@ def inspector(run: Run, record: int, model: torch.nn.Module, x: torch.Tensor, to
     jac = local_jacobians(model, x, layer)
     ins = inspect_step(model, x, t, unit, layer, jacobians=jac)
     read = f" (input {escape.md(repr(tokens[t]))})" if tokens else ""
-    st.markdown(f"**{CELLS[run.config.cell].display_name}, unit {unit} at step {t}**{read}: "
-                f"$h_{{t-1}} = {ins.h_prev[unit]:.3g}$"
-                + (f", $c_{{t-1}} = {ins.c_prev[unit]:.3g}$" if ins.c_prev is not None else ""))
+    st.markdown(f"**{CELLS[run.config.cell].display_name}, unit {unit} at step {t}**{read}, with "
+                f"h_(t−1) = {ins.h_prev[unit]:.3g}"
+                + (f" and c_(t−1) = {ins.c_prev[unit]:.3g}" if ins.c_prev is not None else "") + ":")
     for line in equations_with_numbers(ins):
         st.latex(line)
     cols = st.columns(3)

@@ -39,7 +39,8 @@ def body() -> None:
     mine = run_on_input(run, picked.record, model, task, picked.own)
     for name in ui.views(names, "view.memory"):
         if name == MAP:
-            ui.plot(memory_map_figure, memory_map(model, task, x), tokens, step, key="mem.map")
+            marks = [int(s) for s in x[0, :, 1].nonzero()] if task.name == "adding" else None
+            ui.plot(memory_map_figure, memory_map(model, task, x), tokens, step, marks, key="mem.map")
         elif name == INSPECTOR:
             if run.config.bidirectional:
                 st.caption("A bidirectional layer: the inspector follows its forward direction.")
@@ -47,9 +48,9 @@ def body() -> None:
         elif name == HIDDEN:
             ui.plot(plots.hidden_heatmap_figure, mine, record_index=0, layer=layer, key="mem.hidden")
         elif name == GATES:
-            cols = st.columns(2)
+            cols = st.columns(1 if ui.session().presenter else 2)  # a projector: one wide chart each
             for i, gate in enumerate(mine.records[0].gates[layer]):
-                with cols[i % 2]:
+                with cols[i % len(cols)]:
                     ui.plot(plots.gate_heatmap_figure, mine, record_index=0, gate=gate, layer=layer,
                             key=f"mem.gate.{gate}")
         else:
