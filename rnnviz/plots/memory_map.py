@@ -59,6 +59,7 @@ def memory_map_figure(mm: MemoryMap, tokens: list[str] | None = None, step: int 
             colorbar=dict(title=dict(text="log10 share of the row's max", side="right")),
             hovertemplate="output t=%{y}, input s=%{x}<br>‖∂y_t/∂x_s‖ = %{customdata}<extra></extra>"))
         fig.update_yaxes(autorange="reversed")
+        fig.update_layout(height=min(760, 330 + 10 * len(mm.rows)))  # rows tall enough to read
         _ticks(fig, tokens, T, rows=True)
     for s in marks or []:
         fig.add_vline(x=s, line=dict(color=REFERENCE, dash="dash", width=1.5))
