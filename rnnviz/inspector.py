@@ -16,8 +16,8 @@ from torch import Tensor
 from rnnviz.cells import CELLS
 from rnnviz.model import SequenceModel
 
-__all__ = ["Chain", "GateNumbers", "Inspection", "chain", "inspect_step", "layer_inputs",
-           "local_jacobians"]
+__all__ = ["JACOBIAN_BYTES", "Chain", "GateNumbers", "Inspection", "chain", "chain_of", "inspect_step",
+           "layer_inputs", "local_jacobians"]
 
 
 @dataclass(frozen=True)
@@ -96,22 +96,33 @@ def _state_step(cell: str, w_hh: Tensor, b_hh: Tensor):
     return fn
 
 
-def local_jacobians(model: SequenceModel, x: Tensor, layer: int = -1) -> Tensor:
-    """(T, S, S) float64 ∂s_t/∂s_{t-1} at every step, exact: the cell's step run on all T steps as
-    one batch (each row depends on its own previous state only), its vjp vmapped over the S
-    basis vectors (torch.func)."""
-    x, layer = _check(model, x, layer)
-    inputs, hs, cs = layer_inputs(model, x, layer)
+JACOBIAN_BYTES = 32 * 2**20  # float64 step Jacobians held at once: an H=256 LSTM's are 2 MiB each
+
+
+def _jacobians(model: SequenceModel, layer: int, inputs: Tensor, hs: Tensor, cs: Tensor | None,
+               steps: list[int]) -> Tensor:
+    """(len(steps), S, S) float64 ∂s_t/∂s_{t-1} for the given steps, exact: the cell's step run on
+    those steps as one batch (each row depends on its own previous state only), its vjp vmapped
+    over the S basis vectors (torch.func)."""
     w_ih, w_hh, b_ih, b_hh = (w.detach().double() for w in _weights(model, layer))
-    x_proj = F.linear(inputs.double(), w_ih, b_ih)  # (T, G*H)
+    index = torch.tensor(steps)
+    x_proj = F.linear(inputs[index].double(), w_ih, b_ih)  # (N, G*H)
     states = hs.double() if cs is None else torch.cat([hs, cs], -1).double()  # (T, S)
-    before = torch.cat([torch.zeros_like(states[:1]), states[:-1]])  # s_{t-1}, zeros before t=0
+    before = torch.cat([torch.zeros_like(states[:1]), states[:-1]])[index]  # s_{t-1}, zeros before t=0
     fn = _state_step(model.rnn.cell, w_hh, b_hh)
     _, pullback = torch.func.vjp(lambda s: fn(s, x_proj), before)
-    T, S = before.shape
-    basis = torch.eye(S, dtype=torch.float64)[:, None, :].expand(S, T, S)  # row i of every J_t
-    (rows,) = torch.func.vmap(pullback)(basis)  # (S_out, T, S_in)
+    N, S = before.shape
+    basis = torch.eye(S, dtype=torch.float64)[:, None, :].expand(S, N, S)  # row i of every J_t
+    (rows,) = torch.func.vmap(pullback)(basis)  # (S_out, N, S_in)
     return rows.permute(1, 0, 2).contiguous()
+
+
+def local_jacobians(model: SequenceModel, x: Tensor, layer: int = -1,
+                    steps: list[int] | None = None) -> Tensor:
+    """(T, S, S) float64 ∂s_t/∂s_{t-1} at every step (or at `steps`), exact."""
+    x, layer = _check(model, x, layer)
+    inputs, hs, cs = layer_inputs(model, x, layer)
+    return _jacobians(model, layer, inputs, hs, cs, list(range(len(hs))) if steps is None else steps)
 
 
 def chain(jacobians: Tensor, end: int | None = None) -> Chain:
@@ -125,14 +136,36 @@ def chain(jacobians: Tensor, end: int | None = None) -> Chain:
     for s in range(end, 0, -1):  # ∂s_end/∂s_{s-1} = (∂s_end/∂s_s) J_s
         product = product @ jacobians[s]
         norms.append(float(torch.linalg.matrix_norm(product, ord=2)))
-    local = torch.linalg.matrix_norm(jacobians, ord=2).numpy()
+    local = torch.linalg.matrix_norm(jacobians[:end + 1], ord=2).numpy()
+    return Chain(end, local, np.array(norms))
+
+
+def chain_of(model: SequenceModel, x: Tensor, layer: int = -1, end: int | None = None) -> Chain:
+    """chain(local_jacobians(...), end), holding at most JACOBIAN_BYTES of Jacobians at a time."""
+    x, layer = _check(model, x, layer)
+    inputs, hs, cs = layer_inputs(model, x, layer)
+    T = len(hs)
+    end = T - 1 if end is None else end
+    if not 0 <= end < T:
+        raise ValueError(f"end: must be a step between 0 and {T - 1}, got {end}")
+    S = hs.shape[1] * (2 if cs is not None else 1)
+    size = max(1, JACOBIAN_BYTES // (8 * S * S))
+    product, norms, local = torch.eye(S, dtype=torch.float64), [1.0], np.zeros(end + 1)
+    for top in range(end, -1, -size):  # steps top, top-1, ... in chunks, walking back in time
+        steps = list(range(top, max(top - size, -1), -1))
+        jac = _jacobians(model, layer, inputs, hs, cs, steps)
+        local[steps] = torch.linalg.matrix_norm(jac, ord=2).numpy()
+        for s, J in zip(steps, jac, strict=True):
+            if s > 0:
+                product = product @ J
+                norms.append(float(torch.linalg.matrix_norm(product, ord=2)))
     return Chain(end, local, np.array(norms))
 
 
 def inspect_step(model: SequenceModel, x: Tensor, t: int, unit: int, layer: int = -1,
                  jacobians: Tensor | None = None) -> Inspection:
     """The numbers of step t for one unit of `layer` (forward direction), from the cell's step.
-    `jacobians`: local_jacobians(model, x, layer) when already computed."""
+    `jacobians`: local_jacobians(model, x, layer) when already computed (else only J_t is)."""
     x, layer = _check(model, x, layer)
     inputs, hs, cs = layer_inputs(model, x, layer)
     T, H = hs.shape
@@ -158,7 +191,7 @@ def inspect_step(model: SequenceModel, x: Tensor, t: int, unit: int, layer: int 
             pre = a + float(values["reset"][0, unit]) * b
         value = float(values[name][0, unit]) if name in values else float(h[0, unit])
         gates.append(GateNumbers(name, a, b, pre, value))
-    jac = (local_jacobians(model, x, layer) if jacobians is None else jacobians)[t].numpy()
+    jac = (_jacobians(model, layer, inputs, hs, cs, [t])[0] if jacobians is None else jacobians[t]).numpy()
     return Inspection(model.rnn.cell, layer, t, unit, inputs[t].numpy().copy(), h_prev.numpy().copy(),
                       h[0].numpy().copy(), None if c_prev is None else c_prev.numpy().copy(),
                       None if c is None else c[0].numpy().copy(), tuple(gates), jac,

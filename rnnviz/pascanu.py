@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from rnnviz.cells import CELLS
-from rnnviz.inspector import Chain, chain, local_jacobians
+from rnnviz.inspector import Chain, chain_of
 from rnnviz.run import Run
 
 SIGMOID_GAMMA = 0.25  # max of σ'(x) = σ(1-σ), at x = 0
@@ -86,4 +86,4 @@ def jacobian_chain(run: Run, record: int = -1, sequence: int = 0, layer: int = -
     index = record % len(run.records)
     model = model_at(run, index)
     x = torch.as_tensor(np.asarray(run.probe_inputs[sequence]))
-    return chain(local_jacobians(model, x, layer))
+    return chain_of(model, x, layer)

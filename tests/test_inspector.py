@@ -122,3 +122,19 @@ def test_bad_picks_are_value_errors():
             inspect_step(model, x, **kwargs)
     with pytest.raises(ValueError, match="^end:"):
         chain(local_jacobians(model, x), end=8)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_chunked_chain_equals_the_whole_one(cell, monkeypatch):
+    import rnnviz.inspector as inspector
+
+    model, x = small(cell, 4, num_layers=2)
+    whole = chain(local_jacobians(model, x, 0), end=6)
+    S = 8 if cell == "lstm" else 4
+    monkeypatch.setattr(inspector, "JACOBIAN_BYTES", 3 * 8 * S * S)  # three Jacobians at a time
+    chunked = inspector.chain_of(model, x, 0, end=6)
+    np.testing.assert_allclose(chunked.product, whole.product, rtol=1e-12)
+    np.testing.assert_allclose(chunked.local, whole.local, rtol=1e-12)
+    assert len(chunked.local) == 7
+    np.testing.assert_allclose(local_jacobians(model, x, 1, steps=[5, 2]),
+                               local_jacobians(model, x, 1)[[5, 2]], rtol=1e-12)

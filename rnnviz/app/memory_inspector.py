@@ -9,7 +9,7 @@ import torch
 from rnnviz import pascanu
 from rnnviz.app import escape, ui
 from rnnviz.cells import CELLS
-from rnnviz.inspector import chain, inspect_step, local_jacobians
+from rnnviz.inspector import chain_of, inspect_step
 from rnnviz.plots.inspector import equations_with_numbers, jacobian_chain_figure
 from rnnviz.run import Run
 
@@ -32,8 +32,7 @@ def inspector(run: Run, record: int, model: torch.nn.Module, x: torch.Tensor, to
     left, right = st.columns(2)
     t = left.slider("Time step t", 0, T - 1, T - 1, key=f"mem.t.{run.name}")
     unit = int(right.number_input("Unit j", 0, H - 1, 0, key=f"mem.unit.{run.name}"))
-    jac = local_jacobians(model, x, layer)
-    ins = inspect_step(model, x, t, unit, layer, jacobians=jac)
+    ins = inspect_step(model, x, t, unit, layer)
     read = f" (input {escape.md(repr(tokens[t]))})" if tokens else ""
     st.markdown(f"**{CELLS[run.config.cell].display_name}, unit {unit} at step {t}**{read}, with "
                 f"h_(t−1) = {ins.h_prev[unit]:.3g}"
@@ -44,7 +43,7 @@ def inspector(run: Run, record: int, model: torch.nn.Module, x: torch.Tensor, to
     cols[0].metric("‖∂s_t/∂s_{t-1}‖", f"{ins.sigma:.3g}",
                    help="Largest singular value of this step's Jacobian: how much one step can amplify "
                         "(> 1) or shrink (< 1) the gradient passing back through it. " + LETTERS[ins.cell])
-    ch = chain(jac, end=t)
+    ch = chain_of(model, x, layer, end=t)
     cols[1].metric(f"‖∂s_{t}/∂s_0‖", f"{ch.product[-1]:.3g}", help="The product back to the first step.")
     if ins.cell == "lstm":
         f = next(g.value for g in ins.gates if g.name == "forget")
