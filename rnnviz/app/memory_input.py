@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 
 from rnnviz.app import escape
-from rnnviz.own_input import MAX_STEPS, OwnInput, example, input_kind, parse_input
+from rnnviz.own_input import MAX_STEPS, OwnInput, example, input_kind, parse_input, symbols
 from rnnviz.run import Run
 from rnnviz.tasks import Task
 
@@ -51,8 +51,8 @@ def _own(run: Run, task: Task, kind: str) -> OwnInput | None:
         table = st.data_editor(start, num_rows="dynamic", key=key, width="stretch", height=240)
         value = table
     else:
-        symbols = " ".join(sorted(set(start))) if kind == "tokens" else ""
-        value = st.text_area(HOW[kind].format(symbols=symbols), start, key=key, max_chars=4 * MAX_STEPS,
+        names = " ".join(symbols(task)) if kind == "tokens" else ""
+        value = st.text_area(HOW[kind].format(symbols=names), start, key=key, max_chars=4 * MAX_STEPS,
                              help=f"At most {MAX_STEPS} steps; the model reads it with the chosen weights.")
     try:
         own = parse_input(task, value)
