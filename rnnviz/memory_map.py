@@ -35,8 +35,8 @@ class MemoryMap(NamedTuple):
 def output_measure(task: Task) -> str:
     """What y_t is for this task, in words."""
     if task.kind == "classification":
-        return "log-probability of the class the model predicts at t"
-    return "the model's output at t" if task.output_size == 1 else "the model's output vector at t"
+        return "the log-probability of the class the model predicts"
+    return "the model's output" if task.output_size == 1 else "the model's output vector"
 
 
 def recurrent_inputs(model: SequenceModel, x: Tensor) -> Tensor:

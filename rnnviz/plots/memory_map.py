@@ -37,7 +37,7 @@ def memory_map_figure(mm: MemoryMap, tokens: list[str] | None = None, step: int 
     floored = np.log10(np.clip(mm.normalised, 10.0 ** -DECADES, None))
     hover = np.char.mod("%.2e", mm.norms)
     if len(mm.rows) == 1:
-        hint = (f"y_T = {mm.measure} at the last step. How much it depends on each input, over the "
+        hint = (f"y_T = {mm.measure} at the last step: how much it depends on each input, over the "
                 f"strongest one (log scale). Falling steeply to the left = a short memory. The earliest "
                 f"input above 1% of the strongest is {reaches[0]} steps back.")
         fig = new_figure(f"Memory map of the final output{at}", hint, TIME_AXIS, "share of the largest (log)")
@@ -48,9 +48,9 @@ def memory_map_figure(mm: MemoryMap, tokens: list[str] | None = None, step: int 
         fig.add_hline(y=0.01, line=dict(color=REFERENCE, dash="dot"))
         _ticks(fig, tokens, T, rows=False)
     else:
-        hint = (f"y_t = {mm.measure}. Each row over its strongest input: bright = the output depends "
-                f"on that input, dark = {DECADES}+ decades less. A band by the diagonal is a short memory; "
-                f"colour far to the left is long reach. Median reach (≥ 1% of the strongest): "
+        hint = (f"y_t = {mm.measure} at step t. Each row over its strongest input: bright = the output "
+                f"depends on that input, dark = {DECADES}+ decades less. A band by the diagonal is a short "
+                f"memory; colour far to the left is long reach. Median reach (≥ 1% of the strongest): "
                 f"{int(np.median(reaches))} steps back.")
         fig = new_figure(f"Memory map: which inputs each output used{at}", hint, TIME_AXIS, "output step t")
         fig.add_trace(go.Heatmap(
