@@ -4,13 +4,15 @@ import streamlit as st
 
 from rnnviz import analysis, plots
 from rnnviz.app import ui
+from rnnviz.app.memory_inspector import gradients_chain
 
 
 def body() -> None:
     run = ui.current_run()
     record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
     total = ui.loss_trained([run])
-    for name in ui.views(["Through time", "Over training", "Per parameter", "Spectral radius"], "view.grad"):
+    names = ["Through time", "Over training", "Per parameter", "Spectral radius", "Jacobian product"]
+    for name in ui.views(names, "view.grad"):
         if name == "Through time":
             ui.plot(plots.grad_by_time_figure, run, record_index=record, total=total)
         elif name == "Over training":
@@ -20,6 +22,8 @@ def body() -> None:
             st.metric("Steps clipped", f"{history['clipped'].mean():.0%}" if len(history) else "–",
                       help="Share of optimizer steps whose gradient the clipping toggle rescaled.")
             ui.plot(plots.param_grad_figure, run)
+        elif name == "Jacobian product":
+            gradients_chain(run, record, layer)
         else:
             left, right = ui.grid(2, key="grid-spectra")
             with left:

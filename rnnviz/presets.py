@@ -19,6 +19,7 @@ from rnnviz.claims import (
     spike_above,
 )
 from rnnviz.config import RunConfig
+from rnnviz.memory_claims import first_marker_used
 from rnnviz.textclaims import gap_above, gap_narrower, writes_words
 
 
@@ -50,7 +51,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            (gradient_reaches("The gradient at t=0 is below a millionth of the one at the last step.",
                              high=1e-6),
             loss_above("The loss stays above 1/12: the first marked number is never used.", 1.0,
-                       of=MEMORY))),
+                       of=MEMORY),
+            first_marker_used("On Memory, the final output depends on the first marked number less "
+                              "than a millionth as much as on its strongest input.", high=1e-6))),
     Preset("exploding", "Exploding gradients, and clipping",
            "A tanh RNN whose recurrent weights start with spectral radius 2, trained by SGD with "
            "clipping off. Within a few dozen steps the gradient norm spikes to over 100 times its "
@@ -76,7 +79,9 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            (loss_below("The loss ends below half of 1/12 (the loss of remembering only the second "
                         "number): the LSTM uses both marked numbers.", 0.5, of=MEMORY),
             gradient_reaches("At the end, the gradient at t=0 is over 1/1000 of the last step's.",
-                             low=1e-3))),
+                             low=1e-3),
+            first_marker_used("On Memory, the final output depends on the first marked number over half "
+                              "as much as on its strongest input: its memory reaches back.", low=0.5))),
     Preset("gates_reber", "LSTM gates on the embedded Reber grammar",
            "An LSTM predicts the next symbol of embedded Reber strings. The one prediction that needs "
            "memory is the closing T or P, which must repeat the second symbol. Open Gates and look "

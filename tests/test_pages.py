@@ -23,7 +23,8 @@ from tests.apptest_helpers import (
 
 pytestmark = pytest.mark.usefixtures("page_debug")  # page errors raise, so at.exception sees them
 
-PAGES = ["pages/train.py", "pages/hidden.py", "pages/gates.py", "pages/gradients.py", "pages/compare.py"]
+PAGES = ["pages/train.py", "pages/hidden.py", "pages/gates.py", "pages/gradients.py", "pages/compare.py",
+         "pages/memory.py"]
 
 
 @pytest.mark.parametrize("page", ["app.py", *PAGES])

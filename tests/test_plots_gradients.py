@@ -163,4 +163,5 @@ def test_param_grad_marks_identical_series_and_keys_the_dashes(runs):
 
 def test_spectral_radius_figure_says_what_rho_does_and_does_not_imply(runs):
     text = subtitle(plots.spectral_radius_figure(runs["gru2bi"]))
-    assert "σ_max" in text and "does not bound one step" in text and "ρ ≈ 0.6" in text
+    assert "σ_max < 1/γ is sufficient for vanishing" in text
+    assert "σ_max > 1/γ is necessary for exploding" in text

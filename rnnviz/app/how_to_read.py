@@ -64,13 +64,22 @@ recorded step: watch it spread left.
 steps clipped says how often the clipping toggle stepped in. bias_hh and bias_ih of an RNN or LSTM
 have identical gradients (they are added together): the second is drawn dotted on top of the first.
 
-**Spectral radius** ρ: the largest |eigenvalue| of W_hh. It tells how W_hh's powers behave over many
-steps (shrinking in the long run below 1, some direction growing above 1), not how much one step can
-amplify: that is the largest singular value σ_max, never below ρ. For a tanh RNN, σ_max < 1
-guarantees vanishing gradients and σ_max > 1 is needed, but not enough, for exploding ones (Pascanu
-et al., 2013). With the default init ρ is about 0.6 while σ_max is 1.0–1.2, so ρ < 1 alone does not
-mean vanishing. In gated cells the gates scale these blocks, and ρ says less still. The eigenvalue plot
-shows them against the unit circle at the chosen step.""",
+**Spectral radius** ρ (solid): the largest |eigenvalue| of W_hh. It tells how W_hh's powers behave
+over many steps (shrinking in the long run below 1, some direction growing above 1), not how much one
+step can amplify: that is the largest singular value σ_max (dotted), never below ρ. Pascanu, Mikolov
+and Bengio (2013) state the condition on σ_max, for a vanilla RNN whose nonlinearity has slope at most
+γ (γ = 1 for tanh and ReLU, γ = 1/4 for the sigmoid): each step's Jacobian has norm at most γ σ_max, so
+**σ_max < 1/γ is sufficient for vanishing** gradients, and **σ_max > 1/γ is necessary for exploding**
+ones — necessary, not sufficient: a saturated tanh can still make them vanish. The chart draws 1/γ for
+each kind of block (1 for tanh, 4 for an LSTM's or GRU's sigmoid gates). With the default init ρ is
+about 0.6 while σ_max is 1.0–1.2, so ρ < 1 alone does not mean vanishing. For gated cells the theorem
+does not apply as such (the gates multiply the blocks): read the lines as a guide. The eigenvalue plot
+shows the eigenvalues against the unit circle at the chosen step.
+
+**Jacobian product**: ‖∂s_T/∂s_{T−k}‖, the norm of the product of the step Jacobians from the last
+step back k steps, on the first probe sequence with the chosen record's weights (s = h, or (h, c) for
+an LSTM). For a vanilla RNN the dashed line is Pascanu's bound (γ σ_max)^k: the product always stays
+under it. The bars below are each step's own factor: under 1 it shrinks the gradient.""",
     "compare": """
 Runs are drawn on shared axes, labelled by what differs between them. Compare the **loss** curves
 against their baselines (which run learns, and how fast), and the **gradient through time** at the
@@ -98,4 +107,23 @@ before the model trained on it) and on the validation batch, against always sayi
 class (50% for the built-in sentences). The negated line is the one to watch: there the same adjective
 means the opposite, so a model that reads only the adjective stays at or below chance on it while its
 overall accuracy already looks fine. Train a vanilla RNN on the same settings and compare.""",
+    "memory": r"""
+**Memory map**: row t is one output, column s one input; the colour is ‖∂y_t/∂x_s‖, how much that
+output changes when that input does, in decades below the row's strongest input (x_s is what enters
+the recurrent stack: the embedding's output for words). For tasks with one target per sequence it is
+the final output's single row, drawn as a curve. A bright band along the diagonal that fades within
+a few steps is a short memory — a vanilla RNN's, whose gradient vanishes; colour reaching far to the
+left is long reach — a trained LSTM's on the adding problem reaches back to the first marker. Slide
+through training to watch the reach grow. For text, each row shows which earlier characters the
+prediction after it used. The numbers are exact (one backward pass per output, no sampling).
+
+**Cell inspector**: pick a step t and a unit j. The cell's equations are written out with the numbers
+its step used: the part from the input x_t, the part from the previous state h_{t−1}, what the
+nonlinearity made of their sum. Below, ‖∂s_t/∂s_{t−1}‖ is how much this step can amplify or shrink
+the gradient passing back through it, and the chart multiplies these Jacobians back to the first
+step: where the curve drops, look for a saturated tanh (slope near 0) or, in an LSTM, a forget gate
+near 0 (∂c_t/∂c_{t−1} is exactly f_t).
+
+**Your own input**: type a text, symbols, or numbers; every view is computed for it with the weights
+of the chosen step. Hidden states and gates read as on their own pages.""",
 }

@@ -17,6 +17,7 @@ NAV = [("app.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":mate
        ("pages/gates.py", "Gates", ":material/tune:"),
        ("pages/gradients.py", "Gradients", ":material/trending_down:"),
        ("pages/sentiment.py", "Decisions", ":material/thumbs_up_down:"),
+       ("pages/memory.py", "Memory", ":material/memory:"),
        ("pages/compare.py", "Compare", ":material/compare_arrows:")]
 
 

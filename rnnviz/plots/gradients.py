@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz import analysis
+from rnnviz.plots.pascanu import add_singular_values
 from rnnviz.plots.style import (
     MIN_FONT,
     NO_RECORD,
@@ -232,11 +233,10 @@ def _identical(*tables: np.ndarray) -> dict[int, int]:
 
 # What ρ does and does not imply (Pascanu, Mikolov & Bengio 2013): said once, shown as the subtitle.
 SPECTRAL_HINT = (
-    "ρ = max |λ| tells how W_hh's powers behave over many steps: below 1 they shrink in the long "
-    "run, above 1 some direction grows. It does not bound one step: the largest singular value "
-    "σ_max ≥ ρ does. For a tanh RNN, σ_max < 1 guarantees vanishing gradients and σ_max > 1 is needed "
-    "(not enough) for exploding ones; the default init has ρ ≈ 0.6 but σ_max ≈ 1.1. In gated cells "
-    "the gates multiply these blocks, so ρ says even less.")
+    "ρ = max |λ| (solid) tells how W_hh's powers behave over many steps. One step can amplify by up "
+    "to the largest singular value σ_max ≥ ρ (dotted). For a vanilla RNN, σ_max < 1/γ is sufficient "
+    "for vanishing gradients and σ_max > 1/γ is necessary for exploding ones (Pascanu et al. 2013; "
+    "γ = 1 for tanh, 1/4 for a sigmoid). In gated cells the gates multiply these blocks: a guide only.")
 
 
 def spectral_radius_figure(run: Run, presenter: bool = False) -> go.Figure:
@@ -257,6 +257,7 @@ def spectral_radius_figure(run: Run, presenter: bool = False) -> go.Figure:
                                  line=dict(color=color(j), width=2.5, dash=DASHES[j // 8 % len(DASHES)])))
     fig.add_trace(go.Scatter(x=[steps.min(), steps.max()], y=[1.0, 1.0], mode="lines", name="ρ = 1",
                              meta="unit", line=dict(color=REFERENCE, dash="dash", width=2)))
+    add_singular_values(fig, run)
     if analysis.decades(np.concatenate(values + [np.ones(1)])) > 2:
         fig.update_yaxes(type="log", exponentformat="power")
     return finish(fig, presenter)

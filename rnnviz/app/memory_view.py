@@ -1,0 +1,59 @@
+"""The Memory page's body: the memory map, the cell inspector, and hidden states, gates and (text)
+next-token guesses, all on a probe sequence or the student's own input, with a chosen record's weights."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz import plots
+from rnnviz.app import memory_input, ui
+from rnnviz.app.memory_inspector import inspector
+from rnnviz.memory_map import memory_map
+from rnnviz.own_input import next_probabilities, run_on_input
+from rnnviz.plots.memory_map import memory_map_figure
+from rnnviz.plots.next_token import next_token_figure
+from rnnviz.tasks import make_task
+from rnnviz.tasks.text import TextTask
+from rnnviz.weights import model_at
+
+MAP, INSPECTOR, HIDDEN, GATES, NEXT = "Memory map", "Cell inspector", "Hidden states", "Gates", "Next token"
+
+
+def body() -> None:
+    run = ui.current_run()
+    task = make_task(run.config)
+    picked = memory_input.pick(run, task)
+    if picked is None:
+        ui.how_to_read(run.config.cell, "memory")
+        return
+    model = model_at(run, picked.record)
+    x, tokens = picked.own.x, picked.own.tokens
+    step = run.records[picked.record].step
+    layer = -1
+    if run.config.num_layers > 1:
+        layers = list(range(run.config.num_layers))
+        layer = st.selectbox("Layer (cell inspector, hidden states, gates)", layers, index=layers[-1],
+                             key=f"mem.layer.{run.name}")
+    names = [MAP, INSPECTOR, HIDDEN] + ([GATES] if run.records[0].gates and run.records[0].gates[0] else [])
+    names += [NEXT] if isinstance(task, TextTask) else []
+    mine = run_on_input(run, picked.record, model, task, picked.own)
+    for name in ui.views(names, "view.memory"):
+        if name == MAP:
+            marks = [int(s) for s in x[0, :, 1].nonzero()] if task.name == "adding" else None
+            ui.plot(memory_map_figure, memory_map(model, task, x), tokens, step, marks, key="mem.map")
+        elif name == INSPECTOR:
+            if run.config.bidirectional:
+                st.caption("A bidirectional layer: the inspector follows its forward direction.")
+            inspector(run, picked.record, model, x, tokens, layer)
+        elif name == HIDDEN:
+            ui.plot(plots.hidden_heatmap_figure, mine, record_index=0, layer=layer, key="mem.hidden")
+        elif name == GATES:
+            cols = st.columns(1 if ui.session().presenter else 2)  # a projector: one wide chart each
+            for i, gate in enumerate(mine.records[0].gates[layer]):
+                with cols[i % len(cols)]:
+                    ui.plot(plots.gate_heatmap_figure, mine, record_index=0, gate=gate, layer=layer,
+                            key=f"mem.gate.{gate}")
+        else:
+            ui.plot(next_token_figure, next_probabilities(model, picked.own), task.vocab, tokens, step=step,
+                    key="mem.next")
+    ui.how_to_read(run.config.cell, "memory")

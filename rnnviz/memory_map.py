@@ -1,0 +1,107 @@
+"""The memory map: how much each output depends on each input, ‖∂y_t/∂x_s‖ for one sequence.
+
+x_s is what enters the recurrent stack at step s (the embedding's output for token tasks). y_t is the
+model's output at step t (regression), or the log-probability of the class it predicts at t
+(classification: one number per step whatever the vocabulary, so a text map costs what a wave's does).
+Every block ∂y_t/∂x_s comes from one backward pass through torch's fused kernels: the sequence is
+repeated once per output entry, a batch of independent copies, and copy n's gradient seeds only
+its own entry (t_n, k_n); the rows of a copy's input gradient are then the blocks of that row."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnviz.model import SequenceModel
+from rnnviz.tasks import Task
+
+CHUNK = 256  # copies per backward pass: bounds memory (~T * 10 * H floats per copy) on long maps
+
+__all__ = ["CHUNK", "MemoryMap", "memory_map", "output_measure", "reach", "recurrent_inputs", "step_outputs"]
+
+
+class MemoryMap(NamedTuple):
+    """‖∂y_t/∂x_s‖ for the rows t in `rows` and every input step s."""
+
+    norms: np.ndarray       # (R, T) float64, Frobenius norm of each block ∂y_t/∂x_s
+    normalised: np.ndarray  # (R, T) each row over its largest entry (a row of zeros stays 0)
+    rows: np.ndarray        # (R,) the output step of each row: every step, or the last one
+    measure: str            # in words, what y_t is
+
+
+def output_measure(task: Task) -> str:
+    """What y_t is for this task, in words."""
+    if task.kind == "classification":
+        return "the log-probability of the class the model predicts"
+    return "the model's output" if task.output_size == 1 else "the model's output vector"
+
+
+def recurrent_inputs(model: SequenceModel, x: Tensor) -> Tensor:
+    """What enters the recurrent stack, detached: (B, T, I) (the embedding's output for tokens)."""
+    with torch.no_grad():
+        return model._inputs(x).detach()
+
+
+def step_outputs(model: SequenceModel, task: Task, u: Tensor, chosen: Tensor | None,
+                 traced: bool = False) -> Tensor:
+    """(B, T, K) numbers y_t from recurrent inputs u (B, T, I): the outputs (regression, K = O) or
+    the log-probability of class chosen[t] (classification, K = 1). traced: the instrumented path."""
+    hidden = model.rnn(u)[0] if traced else model.rnn.fast(u)
+    out = model.head(hidden)  # (B, T, O)
+    if task.kind != "classification":
+        return out
+    logp = torch.log_softmax(out, -1)
+    return logp.gather(-1, chosen.expand(len(u), -1)[..., None])  # (B, T, 1)
+
+
+def memory_map(model: SequenceModel, task: Task, x: Tensor, chunk: int = CHUNK) -> MemoryMap:
+    """The memory map of one sequence x: (T, ...) or (1, T, ...) as the task's batches hold it.
+
+    Many-to-one tasks (one target per sequence) get the one row of the final output."""
+    if x.dim() == (2 if task.input_tokens else 3):
+        if len(x) != 1:
+            raise ValueError(f"x: one sequence at a time, got a batch of {len(x)}")
+        x = x[0]
+    x = x.to(next(model.parameters()).device)
+    u = recurrent_inputs(model, x[None])  # (1, T, I)
+    T = u.shape[1]
+    chosen = None
+    with torch.no_grad():
+        first = step_outputs(model, task, u, None) if task.kind != "classification" else None
+        if task.kind == "classification":
+            chosen = model.head(model.rnn.fast(u)).argmax(-1)  # (1, T): the predicted classes
+            first = step_outputs(model, task, u, chosen)
+    K = first.shape[-1]
+    rows = np.arange(T) if task.targets == "every" else np.array([T - 1])
+    # one copy per (row, k) entry of the output
+    entries = [(int(t), k) for t in rows for k in range(K)]
+    grads = torch.empty(len(entries), T, u.shape[-1], dtype=torch.float64)
+    for start in range(0, len(entries), chunk):
+        part = entries[start:start + chunk]
+        copies = u.expand(len(part), -1, -1).clone().requires_grad_(True)  # (N, T, I)
+        with torch.enable_grad():
+            y = step_outputs(model, task, copies, chosen)  # (N, T, K)
+            seed = torch.zeros_like(y)
+            index = torch.arange(len(part))
+            seed[index, [t for t, _ in part], [k for _, k in part]] = 1.0
+            (grad,) = torch.autograd.grad(y, copies, seed)
+        grads[start:start + len(part)] = grad.detach().to("cpu", torch.float64)
+    blocks = grads.reshape(len(rows), K, T, -1)  # (R, K, T, I)
+    norms = torch.linalg.vector_norm(blocks, dim=(1, 3)).numpy()  # (R, T) Frobenius of each block
+    top = norms.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normalised = np.where(top > 0, norms / np.where(top > 0, top, 1.0), 0.0)
+    return MemoryMap(norms, normalised, rows, output_measure(task))
+
+
+def reach(mm: MemoryMap, threshold: float = 0.01) -> np.ndarray:
+    """(R,) per row, how many steps back the earliest input with at least `threshold` of the row's
+    strongest dependence lies (0: only the output's own step counts). An honest summary of the band."""
+    out = np.zeros(len(mm.rows), dtype=int)
+    for r, t in enumerate(mm.rows):
+        strong = np.flatnonzero(mm.normalised[r, : t + 1] >= threshold)
+        out[r] = int(t - strong.min()) if strong.size else 0
+    return out
