@@ -14,6 +14,8 @@ from rnnviz.devices import resolve_device
 from rnnviz.model import SequenceModel
 from rnnviz.probe import look_inside, param_grad_norms, total_norm
 from rnnviz.run import Run
+from rnnviz.seq2seq import Seq2Seq
+from rnnviz.seq2seq_probe import accuracy_by_length, default_lengths, look_inside_seq2seq
 from rnnviz.tasks import make_task
 
 Callback = Callable[[Run], None]
@@ -69,7 +71,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     probe = [t.to(device) for t in task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))]
     val = [t.to(device) for t in task.batch(max(cfg.batch_size, 32),
                                             torch.Generator().manual_seed(cfg.seed + 3), split="val")]
-    model = SequenceModel(cfg, task, init_gen).to(device)
+    seq2seq = task.kind == "seq2seq"  # encoder-decoder: its model, decoder inputs and records
+    model = (Seq2Seq if seq2seq else SequenceModel)(cfg, task, init_gen).to(device)
+    inside = look_inside_seq2seq if seq2seq else look_inside
     params = list(model.parameters())
     optimizer = make_optimizer(cfg, params)
     val_baseline, val_unseen = task.val_baseline()
@@ -77,6 +81,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
               val_baseline_loss=val_baseline, val_unseen_share=val_unseen,
               task_kind=task.kind, probe_tokens=task.tokens(probe[0].cpu()),
               probe_inputs=probe[0].cpu().numpy())
+    if seq2seq:
+        run.probe_targets, run.output_vocab = probe[1].cpu().numpy(), list(task.output_vocab)
     started = last_progress = time.perf_counter()
 
     for step in range(cfg.steps + 1):  # step = updates made so far; the last pass only records
@@ -85,7 +91,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             break
         x, y = (t.to(device) for t in task.batch(cfg.batch_size, data_gen))
         optimizer.zero_grad(set_to_none=True)
-        out = model(x)
+        out = model(x, y) if seq2seq else model(x)  # the decoder reads y (teacher forcing)
         loss = task.loss(out, y)
         loss.backward()
         loss_value, before = loss.item(), total_norm(params)
@@ -100,8 +106,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
         if is_record:
-            run.records.append(look_inside(step, model, task, probe, val, raw_grads,
-                                           param_grad_norms(model)))
+            run.records.append(inside(step, model, task, probe, val, raw_grads,
+                                      param_grad_norms(model)))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
                 notify(on_record, run)
@@ -117,7 +123,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(look_inside(step, model, task, probe, val, {}, {}))
+        run.records.append(inside(step, model, task, probe, val, {}, {}))
+    if seq2seq:
+        run.length_accuracy = accuracy_by_length(model, default_lengths(task), seed=cfg.seed + 5)
     run.elapsed_s = time.perf_counter() - started
     if on_record is not None:
         notify(on_record, run)

@@ -8,6 +8,7 @@ from rnnviz.tasks.base import IGNORE, Option, Task
 from rnnviz.tasks.csv_task import CsvForecast
 from rnnviz.tasks.memory import Adding, Copy, TemporalOrder
 from rnnviz.tasks.reber import Reber
+from rnnviz.tasks.seq2seq import Add, Reverse, Seq2SeqTask, Sort
 from rnnviz.tasks.text import Chars, Words
 from rnnviz.tasks.waves import Ramp, Sine
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 # In teaching order: the first lesson, easy forecasting, memory, grammar, text, your own data.
 TASKS: dict[str, type[Task]] = {task.name: task for task in (
-    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast)}
+    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast, Reverse, Sort, Add)}
 
 
 def make_task(cfg: RunConfig) -> Task:
@@ -24,4 +25,4 @@ def make_task(cfg: RunConfig) -> Task:
     return TASKS[cfg.task](cfg.seq_len, **cfg.task_options)
 
 
-__all__ = ["IGNORE", "TASKS", "Option", "Task", "make_task"]
+__all__ = ["IGNORE", "TASKS", "Option", "Seq2SeqTask", "Task", "make_task"]
