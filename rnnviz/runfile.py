@@ -23,6 +23,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.npzread import BoundedNpz, FileLimits
 from rnnviz.run import HISTORY_COLUMNS, Record, Run, StepLog
+from rnnviz.runfile_seq2seq import read_seq2seq, seq2seq_arrays, seq2seq_meta
 
 FORMAT, VERSION = "rnnviz-run", 1
 META = "rnnviz.json"
@@ -103,7 +104,8 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
             "val_baseline_loss": _num(run.val_baseline_loss), "val_unseen_share": _num(run.val_unseen_share),
             "metric_names": list(run.metric_names), "probe_tokens": run.probe_tokens,
             "elapsed_s": _num(run.elapsed_s), "name": run.name, "history": {"columns": columns},
-            "records": records}
+            "records": records, **seq2seq_meta(run)}
+    arrays.update(seq2seq_arrays(run))
     text = json.dumps(meta, allow_nan=False, ensure_ascii=False, default=_plain)  # standard JSON: see _num
     arrays[META] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return {k: np.ascontiguousarray(v) for k, v in arrays.items()}
@@ -241,6 +243,7 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
             **{name: get(pre + name, "f", (L, T)) for name in cell_grads},
             **dicts))
 
+    seq2seq = read_seq2seq(meta, cfg, records, get, lambda key: key in archive)
     elapsed = schema.number(meta["elapsed_s"], "elapsed_s")
     if not 0 <= elapsed < math.inf:
         raise ValueError("elapsed_s: must be a finite number >= 0")
@@ -252,7 +255,7 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
                device=schema.matching(meta["device"], schema.DEVICE, "device"),
                task_kind=schema.matching(meta["task_kind"], schema.TASK_KIND, "task_kind"),
                metric_names=tuple(metric_names), probe_tokens=probe_tokens, probe_inputs=probe_inputs,
-               name=schema.run_name(meta["name"]))
+               name=schema.run_name(meta["name"]), **seq2seq)
 
 
 def _records(value: Any, limits: FileLimits) -> list[Any]:
