@@ -81,8 +81,8 @@ def test_greedy_decoding_matches_a_manual_loop():
         h = model._bridge(model.encoder(model.embed(x))[1].h_n)
         prev, outs = torch.full((3,), model.bos), []
         for _ in range(task.out_len(6)):
-            s = h[-1]
-            scores = model.attend.score(torch.tanh(model.attend.query(s)[:, None] + model.attend.keys(memory)))
+            att = model.attend  # Bahdanau: v . tanh(W s_{t-1} + U h_j)
+            scores = att.score(torch.tanh(att.query(h[-1])[:, None] + att.keys(memory)))
             weights = torch.softmax(scores.squeeze(-1), -1)
             context = torch.einsum("bt,bts->bs", weights, memory)
             out, trace = model.decoder(torch.cat([model.embed_out(prev), context], -1)[:, None], h)
