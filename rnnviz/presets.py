@@ -16,6 +16,7 @@ from rnnviz.claims import (
     metric_above,
     spike_above,
 )
+from rnnviz.claims_seq2seq import length_drop_above, length_drop_below, metric_below
 from rnnviz.config import RunConfig
 
 
@@ -99,4 +100,21 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            (loss_below("The loss ends below 0.8x the baseline.", 0.8),
             gradient_reaches("At the end, the gradient at t=0 is over 1/1000 of the last step's.",
                              low=1e-3))),
+    Preset("attention_reverse", "Attention and the bottleneck: reversing digits",
+           "An encoder reads up to 10 digits; a decoder, started from the encoder's final state, must "
+           "write them in reverse. Trained on every length from 2 to 10. With additive attention "
+           "(Bahdanau et al. 2015) the decoder also looks back at every encoder step: open Attention "
+           "and slide over training to watch the anti-diagonal appear. Then press the button there to "
+           "train the same without attention: everything must pass through one fixed-size state, "
+           "and its accuracy falls as inputs grow, where the attention model's stays high.",
+           RunConfig(cell="gru", task="reverse", hidden_size=64, seq_len=10, batch_size=64, steps=400,
+                     lr=5e-3, record_every=20, attention="additive", task_options={"min_len": 2}),
+           (metric_above("With attention, over 70% of output tokens are right at length 10.",
+                         "accuracy", 0.7, "validation token accuracy"),
+            length_drop_below("With attention, token accuracy falls by less than 0.3 from length 2 to "
+                              "length 10.", 0.3),
+            metric_below("Without attention, under 65% of output tokens are right at length 10.",
+                         "accuracy", 0.65, "validation token accuracy", attention="none"),
+            length_drop_above("Without attention, token accuracy falls by more than 0.3 from length 2 "
+                              "to length 10 (the bottleneck).", 0.3, attention="none"))),
 )}

@@ -27,6 +27,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "gates_reber": ("pages/gates.py", "Gates: the forget gate and the cell state"),
     "gru_text": ("pages/hidden.py", "Hidden states: the text coloured by a unit"),
     "irnn": ("pages/gradients.py", "Gradients: through time"),
+    "attention_reverse": ("pages/attention.py", "Attention: the matrix over training, accuracy by length"),
 }
 
 # Plain-text notation in lesson strings -> the same in LaTeX ($...$ renders in st.markdown).
