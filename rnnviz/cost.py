@@ -152,7 +152,8 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     """Estimate peak memory (beyond the torch baseline) and time of `cfg` on `machine`.
 
     Pass `task` when it is already built (a text task parses its text to know its vocabulary)."""
-    sizes = Sizes.of(task if task is not None else make_task(cfg))
+    task = task if task is not None else make_task(cfg)
+    sizes = Sizes.of(task)
     machine = machine or DEFAULT_MACHINE
     parts = memory(cfg, sizes)
     LD, T = cfg.num_layers * (2 if cfg.bidirectional else 1), cfg.seq_len
@@ -165,7 +166,11 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     val_flops = forward_flops(cfg, sizes, max(cfg.batch_size, 32))
     record_s = ((traced_flops + eig_flops + val_flops) / machine.flops_per_s
                 + (1 + passes) * T * LD * machine.traced_op_s)
-    total = cfg.steps * step_s + record_count(cfg) * record_s
+    end_s = 0.0
+    if task is not None and task.kind == "seq2seq":  # a decoder besides: see seq2seq_cost
+        from rnnviz.seq2seq_cost import seq2seq_seconds
+        step_s, record_s, end_s = seq2seq_seconds(cfg, task, step_s, record_s, machine)
+    total = cfg.steps * step_s + record_count(cfg) * record_s + end_s
     seconds = {"seconds: training steps": cfg.steps * step_s,
                "seconds: records": record_count(cfg) * record_s}
     return Cost(peak_bytes=int(sum(parts.values())), seconds_per_step=step_s,
