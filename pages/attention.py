@@ -17,6 +17,10 @@ def not_seq2seq(run) -> None:
 
 
 def matrix(run) -> None:
+    if run.config.attention == "none":
+        st.info(f"{md(run.name)} has no attention: its decoder sees the input only through the encoder's "
+                "final state, so there is no matrix to show. Its accuracy by length is below.")
+        return
     steps = run.record_steps
     index = len(steps) - 1
     if len(steps) > 1:

@@ -23,19 +23,17 @@ from rnnviz.plots.style import (
 )
 from rnnviz.run import Run
 
-NO_ATTENTION = "This run has no attention (attention: none): its decoder sees the input only " \
-               "through the encoder's final state. Train it with attention additive or dot."
-METRIC_WORDS = {"accuracy": "token accuracy (share of output tokens right)",
-                "sequence_accuracy": "sequence accuracy (share of outputs right in every token)"}
+NO_ATTENTION = ("This run has no attention (attention: none):<br>its decoder sees the input only "
+                "through the encoder's final state.<br>Train it with attention additive or dot.")
+METRIC_WORDS = {"accuracy": "output tokens right", "sequence_accuracy": "whole outputs right"}
 
 
 def attention_figure(run: Run, record_index: int = -1, sequence: int = 0,
                      presenter: bool = False) -> go.Figure:
     """The attention weights of one probe sequence: decoder steps (rows) x encoder steps (columns)."""
     fig = new_figure("Attention: where each output step looks",
-                     "Each row is one output step and sums to 1. Reversal: an anti-diagonal appears "
-                     "as the model learns; sort: weight spread over equal digits.",
-                     "encoder step (input token)", "decoder step (target token, what it wrote)")
+                     "Each row sums to 1. Reversal: an anti-diagonal appears as the model learns.",
+                     "input step: token", "output step: target")
     if not run.records:
         return finish(note(fig, NO_RECORD), presenter)
     record = analysis.record_at(run, record_index)
@@ -69,8 +67,8 @@ def length_accuracy_figure(runs: Run | Sequence[Run], metric: str = "accuracy",
         raise ValueError(f"metric: must be one of {', '.join(METRIC_WORDS)}, got {metric!r}")
     runs = as_runs(runs)
     fig = new_figure("Accuracy against input length",
-                     "Without attention the whole input must pass through one fixed-size state: "
-                     "accuracy falls as inputs grow. With attention it stays high (Bahdanau et al. 2015).",
+                     "Without attention all of the input must pass through one fixed-size state, so "
+                     "accuracy falls as inputs grow (Bahdanau et al. 2015).",
                      "input length (tokens)", METRIC_WORDS[metric])
     shown = [(r, label) for r, label in zip(runs, run_labels(runs), strict=True)
              if r.length_accuracy is not None]
@@ -80,7 +78,7 @@ def length_accuracy_figure(runs: Run | Sequence[Run], metric: str = "accuracy",
     for i, (run, label) in enumerate(shown):
         acc = run.length_accuracy
         fig.add_trace(go.Scatter(x=acc.lengths, y=getattr(acc, metric), mode="lines+markers",
-                                 name=f"{label} ({run.config.attention} attention)",
+                                 name=f"{label}, attention: {run.config.attention}",
                                  line=dict(color=color(i)),
                                  hovertemplate="length %{x}: %{y:.1%}<extra>" + label + "</extra>"))
     trained = {r.config.seq_len for r, _ in shown}
@@ -88,4 +86,5 @@ def length_accuracy_figure(runs: Run | Sequence[Run], metric: str = "accuracy",
         fig.add_vline(x=trained.pop(), line=dict(color=REFERENCE, dash="dot"),
                       annotation_text="trained up to here", annotation_position="bottom left")
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_xaxes(dtick=1 if max(len(r.length_accuracy.lengths) for r, _ in shown) <= 20 else None)
     return finish(fig, presenter)
