@@ -170,6 +170,7 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     if task is not None and task.kind == "seq2seq":  # a decoder besides: see seq2seq_cost
         from rnnviz.seq2seq_cost import seq2seq_seconds
         step_s, record_s, end_s = seq2seq_seconds(cfg, task, step_s, record_s, machine)
+        parts["records"] *= 2  # the decoder's states and gates: at most as many as the encoder's
     total = cfg.steps * step_s + record_count(cfg) * record_s + end_s
     seconds = {"seconds: training steps": cfg.steps * step_s,
                "seconds: records": record_count(cfg) * record_s}

@@ -12,7 +12,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import FIELDS, RunConfig
 from rnnviz.cost import DEFAULT_MACHINE, Machine
 from rnnviz.fit import shrink_to_fit
-from rnnviz.tasks import make_task
+from rnnviz.tasks import TASKS, make_task
 
 STOP_WITHIN_S = 1.0  # a training step takes at most this long, so Stop acts within about a second
 
@@ -63,7 +63,8 @@ def record_bytes(cfg: RunConfig, gates: int) -> int:
     """Approximate bytes one Record holds (float32 hidden, gates and cell state on the probe batch)."""
     per_layer = cfg.probe_size * cfg.seq_len * cfg.hidden_size * (2 if cfg.bidirectional else 1)
     arrays = 1 + gates + (1 if cfg.cell == "lstm" else 0)
-    return 4 * per_layer * arrays * cfg.num_layers
+    sides = 2 if TASKS[cfg.task].kind == "seq2seq" else 1  # a decoder as large as the encoder
+    return 4 * per_layer * arrays * cfg.num_layers * sides
 
 
 def record_every_within(cfg: RunConfig, max_bytes: float) -> int:
