@@ -124,7 +124,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
         run.records.append(inside(step, model, task, probe, val, {}, {}))
-    if seq2seq:
+    if seq2seq and run.status == "finished":  # not after Stop: it must act within a second
         run.length_accuracy = accuracy_by_length(model, default_lengths(task), seed=cfg.seed + 5)
     run.elapsed_s = time.perf_counter() - started
     if on_record is not None:

@@ -1,6 +1,7 @@
 """Seq2seq runs: records hold decoder states and attention; run files keep them, validated."""
 
 import io
+import threading
 
 import numpy as np
 import pytest
@@ -126,3 +127,11 @@ def test_lengths_out_of_range_are_named(task, seq_len, words):
 def test_bad_seq2seq_fields_are_named(field, value):
     with pytest.raises(ValueError, match=f"^{field}: "):
         rnnviz.RunConfig(task="reverse", **{field: value})
+
+
+def test_a_stopped_run_skips_the_closing_evaluation():
+    stop = threading.Event()
+    run = rnnviz.train(rnnviz.RunConfig(task="sort", **{**TINY, "steps": 50}),
+                       on_record=lambda run: stop.set(), stop=stop)
+    assert run.status == "stopped" and run.length_accuracy is None
+    assert run.records[-1].decoder_hidden is not None  # its closing record is a seq2seq one
