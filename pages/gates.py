@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import analysis, plots
 from rnnviz.app import ui
+from rnnviz.app.sides import pick_side
 from rnnviz.cells import CELLS
 
 
@@ -22,7 +23,7 @@ def no_gates(run) -> None:
 
 
 def body() -> None:
-    run = ui.current_run()
+    run = pick_side(ui.current_run())
     if not run.records[0].gates or not run.records[0].gates[0]:
         no_gates(run)
         ui.how_to_read(run.config.cell, "gates")

@@ -5,10 +5,11 @@ import streamlit as st
 from rnnviz import analysis, plots
 from rnnviz.app import ui
 from rnnviz.app.memory_inspector import gradients_chain
+from rnnviz.app.sides import pick_side
 
 
 def body() -> None:
-    run = ui.current_run()
+    run = pick_side(ui.current_run())
     record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
     total = ui.loss_trained([run])
     names = ["Through time", "Over training", "Per parameter", "Spectral radius", "Jacobian product"]

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import analysis, plots
 from rnnviz.app import ui
+from rnnviz.app.sides import pick_side
 
 UNSORTED = "unit number"
 STAT_WORDS = {"variance": "variance over time", "time": "correlation with the time step"}
@@ -26,7 +27,7 @@ def unit_order(run, record: int, layer: int) -> tuple[list[int] | None, str, dic
 
 
 def body() -> None:
-    run = ui.current_run()
+    run = pick_side(ui.current_run())
     record, sequence, layer = ui.pickers(run, record=analysis.lesson_record(run))
     order, stat, stats = unit_order(run, record, layer)
     names = ["Trajectory", "Units over time"] + (["Text"] if run.probe_tokens else [])

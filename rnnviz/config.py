@@ -18,6 +18,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 INITS = ("default", "orthogonal", "identity", "scaled")
 CLIP_MODES = ("norm", "value")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+ATTENTIONS = ("none", "additive", "dot")  # seq2seq tasks: Bahdanau et al. 2015, Luong et al. 2015
 CLIP_NORM_ON = 1.0  # the threshold clipping comes back on at (the default, and every "clipping on")
 MAX_SEED = 2**63 - 1  # an int64 (numpy, a run file); train() seeds torch with seed + 0..6 < 2**64
 
@@ -131,6 +132,10 @@ FIELDS: dict[str, FieldSpec] = {f.name: f for f in (
               low=1, high=1024),
     FieldSpec("dropout", "float", "share of units zeroed while training, between stacked layers and "
               "before the output layer (0 = off; never in records or validation)", low=0, high=0.9),
+    FieldSpec("attention", "choice", "seq2seq tasks: how the decoder looks back at the encoder "
+              "(none: only through its final state)", choices=ATTENTIONS),
+    FieldSpec("teacher_forcing", "float", "seq2seq tasks: share of training steps at which the decoder "
+              "reads the true previous token instead of its own guess", low=0, high=1),
 )}
 
 
@@ -159,6 +164,8 @@ class RunConfig:
     record_every: int = 10              # record at step 0, every N steps, and the last step
     probe_size: int = 8                 # sequences in the fixed probe batch that records look at
     dropout: float = 0.0                # training only: between layers and before the head
+    attention: str = "none"             # seq2seq tasks only: "none", "additive" (Bahdanau), "dot" (Luong)
+    teacher_forcing: float = 1.0        # seq2seq tasks only: chance of feeding the true previous token
     task_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -20,7 +20,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.generate import RECORD_LENGTH, generates_text
 from rnnviz.model import EMBED_SIZE
-from rnnviz.tasks import Task, make_task
+from rnnviz.tasks import TASKS, Task, make_task
 from rnnviz.weights import keep_per_record
 
 F32 = 4
@@ -119,7 +119,8 @@ def record_bytes(cfg: RunConfig) -> int:
     """One Record: hidden, gates and cell state on the probe batch, spectra, gradient norms."""
     H, D, L, G = cfg.hidden_size, 2 if cfg.bidirectional else 1, cfg.num_layers, CELLS[cfg.cell].gate_rows
     arrays = 1 + (G if G > 1 else 0) + (1 if cfg.cell == "lstm" else 0)
-    traced = F32 * cfg.probe_size * cfg.seq_len * H * D * L * arrays
+    sides = 2 if TASKS[cfg.task].kind == "seq2seq" else 1  # a decoder at most as large as the encoder
+    traced = F32 * cfg.probe_size * cfg.seq_len * H * D * L * arrays * sides
     eigenvalues = 16 * L * D * G * H  # complex128
     return traced + eigenvalues + 2 * F32 * L * cfg.seq_len + 4096  # + norms by time, dicts
 
@@ -176,7 +177,11 @@ def estimate(cfg: RunConfig, task: Task | None = None, machine: Machine | None =
     writing = max(RECORD_LENGTH.values()) * (LD + 2) * machine.time_step_s if generates_text(built) else 0.0
     record_s = ((traced_flops + eig_flops + val_flops) / machine.flops_per_s
                 + (1 + passes) * T * LD * machine.traced_op_s + writing)
-    total = cfg.steps * step_s + record_count(cfg) * record_s
+    end_s = 0.0
+    if built.kind == "seq2seq":  # a decoder besides: see seq2seq_cost
+        from rnnviz.seq2seq_cost import seq2seq_seconds
+        step_s, record_s, end_s = seq2seq_seconds(cfg, built, step_s, record_s, machine)
+    total = cfg.steps * step_s + record_count(cfg) * record_s + end_s
     seconds = {"seconds: training steps": cfg.steps * step_s,
                "seconds: records": record_count(cfg) * record_s}
     return Cost(peak_bytes=int(sum(parts.values())), seconds_per_step=step_s,

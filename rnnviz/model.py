@@ -60,7 +60,11 @@ class SequenceModel(nn.Module):
 
 def build_model(cfg: RunConfig, task: Task | None, generator: torch.Generator) -> nn.Module:
     """The model `cfg` trains (`task` built from cfg when None), initialised from `generator`."""
-    return SequenceModel(cfg, task if task is not None else make_task(cfg), generator)
+    task = task if task is not None else make_task(cfg)
+    if task.kind == "seq2seq":  # an encoder and a decoder (rnnviz.seq2seq imports this module)
+        from rnnviz.seq2seq import Seq2Seq
+        return Seq2Seq(cfg, task, generator)
+    return SequenceModel(cfg, task, generator)
 
 
 def recurrent_blocks(layer: RecurrentLayer) -> dict[str, Tensor]:

@@ -18,6 +18,7 @@ from rnnviz.claims import (
     metric_mean_above,
     spike_above,
 )
+from rnnviz.claims_seq2seq import length_drop_above, length_drop_below, metric_below
 from rnnviz.config import RunConfig
 from rnnviz.memory_claims import first_marker_used
 from rnnviz.textclaims import gap_above, gap_narrower, writes_words
@@ -149,4 +150,21 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
                      record_every=50),
            (writes_words("In the last three samples, over 35% of the words are words of the text; "
                          "in step 0's, under 25%.", 0.35, 0.25),)),
+    Preset("attention_reverse", "Attention and the bottleneck: reversing digits",
+           "An encoder reads up to 10 digits; a decoder, started from the encoder's final state, must "
+           "write them in reverse. Trained on every length from 2 to 10. With additive attention "
+           "(Bahdanau et al. 2015) the decoder also looks back at every encoder step: open Attention "
+           "and slide over training to watch the anti-diagonal appear. Then press the button there to "
+           "train the same without attention: everything must pass through one fixed-size state, "
+           "and its accuracy falls as inputs grow, where the attention model's stays high.",
+           RunConfig(cell="gru", task="reverse", hidden_size=64, seq_len=10, batch_size=64, steps=400,
+                     lr=5e-3, record_every=20, attention="additive", task_options={"min_len": 2}),
+           (metric_above("With attention, over 70% of output tokens are right at length 10.",
+                         "accuracy", 0.7, "validation token accuracy"),
+            length_drop_below("With attention, token accuracy falls by less than 0.3 from length 2 to "
+                              "length 10.", 0.3),
+            metric_below("Without attention, under 65% of output tokens are right at length 10.",
+                         "accuracy", 0.65, "validation token accuracy", attention="none"),
+            length_drop_above("Without attention, token accuracy falls by more than 0.3 from length 2 "
+                              "to length 10 (the bottleneck).", 0.3, attention="none"))),
 )}

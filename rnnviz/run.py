@@ -11,7 +11,7 @@ import pandas as pd
 from rnnviz.config import RunConfig
 from rnnviz.history import HISTORY_COLUMNS, StepLog
 
-__all__ = ["HISTORY_COLUMNS", "Record", "Run", "StepLog"]
+__all__ = ["HISTORY_COLUMNS", "LengthAccuracy", "Record", "Run", "StepLog"]
 
 
 @dataclass
@@ -51,6 +51,24 @@ class Record:
     train_loss: float = float("nan")
     # text tasks: what the model wrote at this record from a fixed prompt (see rnnviz.generate)
     sample: str | None = None
+    # Seq2seq runs only (None elsewhere and in older run files): the fields above show the encoder;
+    # these the decoder, as greedy decoding ran on the probe batch. S = H*D, the decoder's size.
+    decoder_hidden: list[np.ndarray] | None = None          # per layer (P, T_out, S)
+    decoder_gates: list[dict[str, np.ndarray]] | None = None  # per layer {gate: (P, T_out, S)}
+    decoder_cell_state: list[np.ndarray] | None = None      # per layer (P, T_out, S); LSTM only
+    decoder_grad_by_time: np.ndarray | None = None          # (L, T_out): ||dL_T/ds_t||
+    decoder_grad_by_time_total: np.ndarray | None = None    # (L, T_out): ||dL/ds_t||, all outputs
+    attention: np.ndarray | None = None                     # (P, T_out, T_in) weights; rows sum to 1
+    decoded: np.ndarray | None = None                       # (P, T_out) greedy output token ids
+
+
+@dataclass(frozen=True)
+class LengthAccuracy:
+    """Greedy-decoding accuracy of a trained model at each input length."""
+
+    lengths: np.ndarray            # (N,) input lengths, increasing
+    accuracy: np.ndarray           # (N,) share of output tokens right
+    sequence_accuracy: np.ndarray  # (N,) share of sequences with every token right
 
 
 @dataclass
@@ -74,6 +92,8 @@ class Run:
     elapsed_s: float = 0.0
     name: str = ""
     weights: dict[str, np.ndarray] | None = None  # final weights (None: older run file, or not finite)
+    output_vocab: list[str] | None = None    # seq2seq: the text of each output token id
+    length_accuracy: LengthAccuracy | None = None  # seq2seq: greedy accuracy by input length, at the end
 
     def __post_init__(self) -> None:
         if not isinstance(self.rows, StepLog):

@@ -25,6 +25,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RunConfig
 from rnnviz.npzread import BoundedNpz, FileLimits
 from rnnviz.run import HISTORY_COLUMNS, Record, Run, StepLog
+from rnnviz.runfile_seq2seq import read_seq2seq, seq2seq_arrays, seq2seq_meta
 from rnnviz.weights import check_weights, expected_shapes
 
 FORMAT, VERSION = "rnnviz-run", 1
@@ -115,7 +116,9 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
             "val_baseline_loss": _num(run.val_baseline_loss), "val_unseen_share": _num(run.val_unseen_share),
             "metric_names": list(run.metric_names), "probe_tokens": run.probe_tokens,
             "elapsed_s": _num(run.elapsed_s), "name": run.name, "history": {"columns": columns},
-            "records": records, "weights": sorted(run.weights) if run.weights is not None else None}
+            "records": records, "weights": sorted(run.weights) if run.weights is not None else None,
+            **seq2seq_meta(run)}
+    arrays.update(seq2seq_arrays(run))
     text = json.dumps(meta, allow_nan=False, ensure_ascii=False, default=_plain)  # standard JSON: see _num
     arrays[META] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     return {k: np.ascontiguousarray(v) for k, v in arrays.items()}
@@ -277,6 +280,8 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
     if final is not None:
         schema.names(final, schema.PARAMETER, "weights", schema.MAX_KEYS)
 
+    seq2seq = read_seq2seq(meta, cfg, records, get, lambda key: key in archive)
+    probe_targets = seq2seq.pop("probe_targets", probe_targets)  # checked as output tokens there
     elapsed = schema.number(meta["elapsed_s"], "elapsed_s")
     if not 0 <= elapsed < math.inf:
         raise ValueError("elapsed_s: must be a finite number >= 0")
@@ -289,7 +294,8 @@ def _build(meta: dict[str, Any], archive: BoundedNpz) -> Run:
                task_kind=schema.matching(meta["task_kind"], schema.TASK_KIND, "task_kind"),
                metric_names=tuple(metric_names), probe_tokens=probe_tokens, probe_inputs=probe_inputs,
                probe_targets=probe_targets,
-               name=schema.run_name(meta["name"]), weights=weights("") if final is not None else None)
+               name=schema.run_name(meta["name"]), weights=weights("") if final is not None else None,
+               **seq2seq)
 
 
 def _decisions(archive: BoundedNpz, pre: str, P: int, T: int) -> dict[str, np.ndarray]:

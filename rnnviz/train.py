@@ -17,8 +17,9 @@ from rnnviz.dropout import seed_dropout
 from rnnviz.generate import record_sample
 from rnnviz.model import build_model
 from rnnviz.probe import look_inside, param_grad_norms, total_norm
-from rnnviz.run import Run
-from rnnviz.tasks import make_task
+from rnnviz.run import Record, Run
+from rnnviz.seq2seq_probe import accuracy_by_length, default_lengths, look_inside_seq2seq
+from rnnviz.tasks import Task, make_task
 from rnnviz.weights import keep_per_record, weights_of
 
 Callback = Callable[[Run], None]
@@ -58,6 +59,20 @@ def notify(callback: Callback, run: Run) -> None:
         raise
 
 
+def inside(step: int, model: torch.nn.Module, task: Task, cfg: RunConfig, probe: list[torch.Tensor],
+           val: list[torch.Tensor], before: dict[str, float], after: dict[str, float],
+           seen: list[torch.Tensor], keep_weights: bool) -> Record:
+    """The record at `step`: a look inside (the encoder's and decoder's for seq2seq), what a text
+    model writes now, and the weights when the run keeps them at every record."""
+    if task.kind == "seq2seq":
+        record = look_inside_seq2seq(step, model, task, probe, val, before, after)
+    else:
+        record = look_inside(step, model, task, probe, val, before, after, seen)
+        record.sample = record_sample(model, task, cfg.seed + 6)  # the same draws each time
+    record.weights = weights_of(model) if keep_weights else None
+    return record
+
+
 def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Event | None = None,
           on_progress: Callback | None = None, progress_every_s: float = 0.25) -> Run:
     """Train a model as `cfg` says. `on_record(run)` runs at every record and once more when the
@@ -74,6 +89,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     probe = [t.to(device) for t in task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))]
     val = [t.to(device) for t in task.batch(max(cfg.batch_size, 32),
                                             torch.Generator().manual_seed(cfg.seed + 3), split="val")]
+    seq2seq = task.kind == "seq2seq"  # encoder-decoder: its model, decoder inputs and records
     model = build_model(cfg, task, init_gen).to(device)
     seed_dropout(model, torch.Generator(device).manual_seed(cfg.seed + 4))  # masks: this run's own
     # the loss on training windows in eval mode, at every record: the other side of the val gap
@@ -86,6 +102,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
               val_baseline_loss=val_baseline, val_unseen_share=val_unseen,
               task_kind=task.kind, probe_tokens=task.tokens(probe[0].cpu()),
               probe_inputs=probe[0].cpu().numpy(), probe_targets=probe[1].cpu().numpy())
+    if seq2seq:
+        run.output_vocab = list(task.output_vocab)
     started = last_progress = time.perf_counter()
 
     for step in range(cfg.steps + 1):  # step = updates made so far; the last pass only records
@@ -94,7 +112,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             break
         x, y = (t.to(device) for t in task.batch(cfg.batch_size, data_gen))
         optimizer.zero_grad(set_to_none=True)
-        out = model(x)
+        out = model(x, y) if seq2seq else model(x)  # the decoder reads y (teacher forcing)
         loss = task.loss(out, y)
         loss.backward()
         loss_value, before = loss.item(), total_norm(params)
@@ -109,11 +127,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
         if is_record:
-            run.records.append(look_inside(step, model, task, probe, val, raw_grads,
-                                           param_grad_norms(model), seen))
-            run.records[-1].sample = record_sample(model, task, cfg.seed + 6)
-            if per_record_weights and not diverged:
-                run.records[-1].weights = weights_of(model)
+            run.records.append(inside(step, model, task, cfg, probe, val, raw_grads, param_grad_norms(model),
+                                      seen, keep_weights=per_record_weights and not diverged))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
                 notify(on_record, run)
@@ -129,9 +144,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(look_inside(step, model, task, probe, val, {}, {}, seen))
-        run.records[-1].sample = record_sample(model, task, cfg.seed + 6)
-        run.records[-1].weights = weights_of(model) if per_record_weights else None
+        run.records.append(inside(step, model, task, cfg, probe, val, {}, {}, seen, per_record_weights))
+    if seq2seq and run.status == "finished":  # not after Stop: it must act within a second
+        run.length_accuracy = accuracy_by_length(model, default_lengths(task), seed=cfg.seed + 5)
     final = weights_of(model)
     run.weights = final if all(np.isfinite(w).all() for w in final.values()) else None
     run.elapsed_s = time.perf_counter() - started

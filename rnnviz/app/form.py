@@ -39,6 +39,10 @@ def _clipping(values: Mapping[str, Any]) -> bool:
     return values["clip_on"]
 
 
+def _seq2seq(values: Mapping[str, Any]) -> bool:
+    return TASKS[values["task"]].kind == "seq2seq"
+
+
 FORM = {f.name: f for f in (
     Field("cell", "segmented_control", "Cell", tuple(CELLS),
           kwargs={"format_func": lambda c: CELLS[c].display_name, "required": True}),
@@ -71,6 +75,13 @@ FORM = {f.name: f for f in (
           kwargs={"format": "%g"}),
     Field("clip_mode", "segmented_control", "Clip", FIELDS["clip_mode"].choices, when=_clipping,
           otherwise="config", hidden_by=("clip", "clip_norm"), kwargs={"required": True}),
+    Field("attention", "segmented_control", "Attention", FIELDS["attention"].choices, when=_seq2seq,
+          otherwise="config", kwargs={"required": True, "help": "none: the decoder sees the input only "
+                                      "through the encoder's final state; additive (Bahdanau) or dot "
+                                      "(Luong): it also looks back at every encoder step."}),
+    Field("teacher_forcing", "slider", "Teacher forcing", when=_seq2seq, otherwise="config",
+          kwargs={"help": "Share of training steps at which the decoder reads the true previous "
+                          "token; otherwise it reads its own guess, as it must when evaluated."}),
     Field("record_every", "number_input", "Look inside every N steps"),
     Field("probe_size", "slider", "Probe sequences"),
 )}

@@ -126,4 +126,19 @@ near 0 (∂c_t/∂c_{t−1} is exactly f_t).
 
 **Your own input**: type a text, symbols, or numbers; every view is computed for it with the weights
 of the chosen step. Hidden states and gates read as on their own pages.""",
+    "attention": """
+**Attention matrix**: one probe sequence at the record the slider picks. Each row is one step of the
+decoder (labelled with the token it should write, and what it wrote when that differs); each column is
+one input token. A row's weights sum to 1: they say how much of each encoder state the decoder reads at
+that step, besides its own state. Reversal: an anti-diagonal appears as the model learns (often one
+column to the right of the token being copied: the decoder looks up the token it just wrote, and that
+encoder state still remembers its left neighbour). Sort: the weight spreads over every copy of the digit
+being written. Add: each output digit looks at its column in both numbers.
+
+**Accuracy by length**: when a seq2seq run ends it decodes fresh inputs of each length greedily (every
+step reads its own last guess) and counts the tokens, or whole outputs, that are right. Without attention
+everything the decoder knows passes through the encoder's final state, one fixed-size vector: the longer
+the input, the less of it fits, and accuracy falls. With attention it stays high. Lengths past the dotted
+line were never trained on.
+""",
 }

@@ -30,6 +30,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "sentiment": ("pages/sentiment.py", "Decisions: the labels pull apart"),
     "dropout_text": ("pages/train.py", "Train: the Validation chart (training vs held-out loss)"),
     "char_rnn": ("pages/train.py", "Train: what the network writes, record by record"),
+    "attention_reverse": ("pages/attention.py", "Attention: the matrix over training, accuracy by length"),
 }
 
 # Plain-text notation in lesson strings -> the same in LaTeX ($...$ renders in st.markdown).

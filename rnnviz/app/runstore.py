@@ -36,6 +36,9 @@ def run_bytes(run: Run) -> int:
                   *(v for layer in record.gates for v in layer.values()), *record.eigenvalues.values()]
         if record.grad_by_time_total is not None:
             arrays.append(record.grad_by_time_total)
+        if record.decoder_hidden is not None:  # seq2seq: the decoder's side, and attention
+            arrays += [*record.decoder_hidden, *(record.decoder_cell_state or []), record.attention,
+                       *(v for layer in record.decoder_gates or [] for v in layer.values())]
         total += sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
     return total + 64 * len(run.rows) * (5 + len(run.metric_names))
 

@@ -16,8 +16,9 @@ NAV = [("app.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":mate
        ("pages/hidden.py", "Hidden states", ":material/scatter_plot:"),
        ("pages/gates.py", "Gates", ":material/tune:"),
        ("pages/gradients.py", "Gradients", ":material/trending_down:"),
-       ("pages/sentiment.py", "Decisions", ":material/thumbs_up_down:"),
        ("pages/memory.py", "Memory", ":material/memory:"),
+       ("pages/attention.py", "Attention", ":material/visibility:"),
+       ("pages/sentiment.py", "Decisions", ":material/thumbs_up_down:"),
        ("pages/compare.py", "Compare", ":material/compare_arrows:")]
 
 

@@ -82,6 +82,7 @@ def config_form(session: Session) -> RunConfig | None:
     fields(session, v, "hidden_size", "seq_len", "steps", "recurrent_init", "optimizer", where=left)
     fields(session, v, "num_layers", "batch_size", "lr", "seed", "device", where=right)
     fields(session, v, "spectral_radius", "momentum", "forget_bias", "bidirectional", "dropout")
+    fields(session, v, "attention", "teacher_forcing")  # seq2seq tasks only
     norm, mode = st.columns(2) if fields(session, v, "clip_on") and v["clip_on"] else (st, st)
     fields(session, v, "clip_norm", where=norm)
     fields(session, v, "clip_mode", where=mode)

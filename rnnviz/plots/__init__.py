@@ -1,5 +1,6 @@
 """Run -> plotly Figure: pure functions, no streamlit. One module per view; all re-exported here."""
 
+from rnnviz.plots.attention import attention_figure, length_accuracy_figure
 from rnnviz.plots.gates import (
                                 cell_state_figure,
                                 gate_heatmap_figure,
@@ -30,4 +31,5 @@ __all__ = [
     "hidden_heatmap_figure", "loss_figure", "metric_figure", "param_grad_figure", "run_labels",
     "saturation_figure", "scale_fonts", "spectral_radius_figure", "text_activation_html",
     "trajectory_figure", "val_figure",
+    "attention_figure", "length_accuracy_figure",  # seq2seq
 ]

@@ -9,6 +9,7 @@ from rnnviz.tasks.csv_task import CsvForecast
 from rnnviz.tasks.memory import Adding, Copy, TemporalOrder
 from rnnviz.tasks.reber import Reber
 from rnnviz.tasks.sentiment import Sentiment
+from rnnviz.tasks.seq2seq import Add, Reverse, Seq2SeqTask, Sort
 from rnnviz.tasks.text import Chars, Words
 from rnnviz.tasks.waves import Ramp, Sine
 
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 # In teaching order: the first lesson, easy forecasting, memory, grammar, text, your own data.
 TASKS: dict[str, type[Task]] = {task.name: task for task in (
-    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast, Sentiment)}
+    Ramp, Sine, Adding, Copy, TemporalOrder, Reber, Chars, Words, CsvForecast, Sentiment, Reverse, Sort,
+    Add)}
 
 
 def make_task(cfg: RunConfig) -> Task:
@@ -25,4 +27,4 @@ def make_task(cfg: RunConfig) -> Task:
     return TASKS[cfg.task](cfg.seq_len, **cfg.task_options)
 
 
-__all__ = ["IGNORE", "TASKS", "Option", "Task", "make_task"]
+__all__ = ["IGNORE", "TASKS", "Option", "Seq2SeqTask", "Task", "make_task"]
