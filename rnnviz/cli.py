@@ -18,6 +18,7 @@ from rnnviz.config import FIELDS, FieldSpec, RunConfig
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
 from rnnviz.runfile import load_run, save_run
+from rnnviz.sweeps import cli as sweep_cli
 from rnnviz.tasks import TASKS, Option
 from rnnviz.train import train
 
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     sh.set_defaults(handler=cmd_show)
     commands.add_parser("lessons", help="train presets on several seeds and check their lessons' claims "
                         "(see `lessons --help`)")
+    sweep_cli.add_parser(commands, add_config_options)
     return parser
 
 

@@ -15,12 +15,13 @@ from rnnviz.plots.gradients import (
 )
 from rnnviz.plots.hidden import hidden_heatmap_figure, text_activation_html, trajectory_figure
 from rnnviz.plots.style import PALETTE, TEMPLATE, run_labels, scale_fonts
+from rnnviz.plots.sweep import sweep_figure
 from rnnviz.plots.training import grad_norm_figure, loss_figure, metric_figure, val_figure
 
 __all__ = [
     "PALETTE", "TEMPLATE", "cell_state_figure", "eigenvalue_figure", "gate_heatmap_figure",
     "gate_histogram_figure", "grad_by_time_figure", "grad_heatmap_figure", "grad_norm_figure",
     "hidden_heatmap_figure", "loss_figure", "metric_figure", "param_grad_figure", "run_labels",
-    "saturation_figure", "scale_fonts", "spectral_radius_figure", "text_activation_html",
+    "saturation_figure", "scale_fonts", "spectral_radius_figure", "sweep_figure", "text_activation_html",
     "trajectory_figure", "val_figure",
 ]

@@ -42,11 +42,14 @@ def row_of(run: Run, criterion: Criterion, elapsed_s: float) -> dict[str, Any]:
     cfg = run.config
     last = run.records[-1] if run.records else None
     base = run.val_baseline_loss if math.isfinite(run.val_baseline_loss) else run.baseline_loss
+    success = criterion.passed(criterion.final(run))
     return {"key": config_key(cfg), "status": "diverged" if run.diverged else run.status,
-            "success": bool(criterion.passed(criterion.final(run))),
+            "success": bool(success),
             "loss_ratio": float(last.val_loss / base) if last is not None and base > 0 else math.nan,
             "accuracy": float(last.val_metrics.get("accuracy", math.nan)) if last else math.nan,
-            "steps_to_success": criterion.steps_to_success(run), "steps_done": run.steps_done,
+            # when the training curve first met the criterion, for a run that ends meeting it
+            "steps_to_success": criterion.steps_to_success(run) if success else math.nan,
+            "steps_done": run.steps_done,
             "elapsed_s": elapsed_s, "criterion": criterion.text, "loss_history_sha": history_sha(run),
             "config": json.dumps(cfg.to_dict(), sort_keys=True, default=str)}
 

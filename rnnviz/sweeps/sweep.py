@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from rnnviz.sweeps import executors, store
 from rnnviz.sweeps.grid import MAX_RUNS, config_key, expand
 from rnnviz.sweeps.runner import ROW_COLUMNS
 from rnnviz.sweeps.success import Criterion, criterion_for
-from rnnviz.tasks import TASKS
+from rnnviz.tasks import TASKS, make_task
 
 OnResult = Callable[[dict[str, Any]], None]
 
@@ -63,6 +64,12 @@ def plan(base: RunConfig, grid: Mapping[str, Iterable[Any]], success: Criterion 
     criteria = tuple(criterion_for(c.task, success) for c in configs)
     for task, criterion in {(c.task, k) for c, k in zip(configs, criteria, strict=True)}:
         check_metric(criterion, task)
+    tasks_built = set()
+    for cfg in configs:  # a task that cannot be built (seq_len too short for it) fails now, not later
+        what = (cfg.task, cfg.seq_len, json.dumps(cfg.task_options, sort_keys=True, default=str))
+        if what not in tasks_built:
+            make_task(cfg)
+            tasks_built.add(what)
     stored = store.load(out) if out is not None else pd.DataFrame(columns=list(ROW_COLUMNS))
     result = Plan(tuple(grid), tuple(configs), criteria, stored)
     if "criterion" in stored.columns:  # a stored row judged by another criterion would mislead
