@@ -16,7 +16,8 @@ NAV = [("app.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":mate
        ("pages/hidden.py", "Hidden states", ":material/scatter_plot:"),
        ("pages/gates.py", "Gates", ":material/tune:"),
        ("pages/gradients.py", "Gradients", ":material/trending_down:"),
-       ("pages/compare.py", "Compare", ":material/compare_arrows:")]
+       ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+       ("pages/sweep.py", "Sweep", ":material/stacked_line_chart:")]
 
 
 def open_run_files(session: Session, uploads: Any) -> None:

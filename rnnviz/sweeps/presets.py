@@ -36,6 +36,10 @@ class SweepPreset:
     success: str | None = None        # None: the task's default criterion
     claims: tuple[SweepClaim, ...] = field(default=())
 
+    @property
+    def runs(self) -> int:
+        return math.prod(len(v) for v in self.grid.values())
+
 
 def rate_of(table: pd.DataFrame, field_name: str, cell: str, value: Any) -> tuple[int, int]:
     """(successes, runs) of `cell` at `field_name` == value."""
@@ -77,7 +81,7 @@ def check_claims(preset: SweepPreset, table: pd.DataFrame) -> list[tuple[SweepCl
     return [(c, c.check(table)) for c in preset.claims]
 
 
-ADDING = RunConfig(task="adding", hidden_size=32, steps=800, lr=1e-2, batch_size=64)
+ADDING = RunConfig(task="adding", hidden_size=32, steps=1500, lr=1e-2, batch_size=64)
 LENGTHS = [10, 20, 50, 100]
 SEEDS = [0, 1, 2]
 
@@ -106,7 +110,11 @@ SWEEP_PRESETS: dict[str, SweepPreset] = {p.name: p for p in (
                   recurrent_init="scaled", clip_norm=None),
         {"spectral_radius": [0.5, 1.0, 2.0, 4.0, 8.0], "seed": SEEDS}, "spectral_radius", show="loss",
         claims=(
-            SweepClaim("Started at radius 8, every seed ends over 5x worse than the worst at radius 1",
-                       loss_ratio_order(1.0, 8.0, 5.0)),
+            SweepClaim("Started at radius 1, the tanh RNN learns on every seed (loss under a tenth of "
+                       "the baseline)", succeeds(("rnn_tanh",), {"spectral_radius": 1.0}, 1.0)),
+            SweepClaim("Started at radius 4, it learns on no seed",
+                       succeeds(("rnn_tanh",), {"spectral_radius": 4.0}, 0.0, 0.0)),
+            SweepClaim("Started at radius 4, every seed ends over 5x worse than the worst at radius 1",
+                       loss_ratio_order(1.0, 4.0, 5.0)),
         )),
 )}
