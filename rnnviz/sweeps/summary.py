@@ -21,7 +21,9 @@ def wilson(successes: int, runs: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / runs
     centre = (p + z * z / (2 * runs)) / denom
     half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends, not 1e-18 off
+    high = 1.0 if successes == runs else min(1.0, centre + half)
+    return low, high
 
 
 def finished(table: pd.DataFrame) -> pd.DataFrame:
