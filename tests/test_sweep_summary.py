@@ -67,7 +67,8 @@ def test_figure_plots_the_rates_and_their_interval():
     lstm = [tr for tr in fig.data if list(tr.x) == [10, 50]][0]
     assert list(lstm.y) == [1.0, 0.5]
     low, high = wilson(1, 2)
-    assert np.allclose(lstm.error_y.array[1], high - 0.5) and np.allclose(lstm.error_y.arrayminus[1], 0.5 - low)
+    assert np.allclose(lstm.error_y.array[1], high - 0.5)
+    assert np.allclose(lstm.error_y.arrayminus[1], 0.5 - low)
     loss = sweep_figure(t, show="loss")
     assert fig.layout.yaxis.tickformat == ".0%" and loss.layout.yaxis.type == "log"
     empty = sweep_figure(t.iloc[0:0])
