@@ -142,3 +142,16 @@ def test_ray_missing_says_how_to_install(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(ValueError, match="pip install -r requirements-ray.txt"):
         rnnviz.sweep(TINY, {"seed": [0]}, executor="ray")
+
+
+def test_an_unreachable_ray_cluster_is_named_at_once(tmp_path):
+    pytest.importorskip("ray")
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "s.parquet"
+    with pytest.raises(ValueError, match=f"^executor: cannot reach the Ray cluster at '127.0.0.1:{port}'"):
+        rnnviz.sweep(TINY, {"seed": [0]}, executor="ray", address=f"127.0.0.1:{port}", out=out)
+    assert not out.exists()

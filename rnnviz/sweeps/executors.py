@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -99,6 +100,19 @@ def import_ray() -> Any:
     return ray
 
 
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """A ValueError now if nothing listens at a host:port address: ray.init would retry for minutes.
+    ("auto" and other forms are Ray's to resolve; it fails fast when no local cluster runs.)"""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout_s).close()
+    except OSError as err:
+        raise ValueError(f"executor: cannot reach the Ray cluster at {address!r} ({err.strerror or err}); "
+                         f"is `ray start --head` running there, and is the port open?") from None
+
+
 def _ray_work(cfg: dict[str, Any], criterion: Criterion) -> Row:
     one_thread()
     return run_one(cfg, criterion)
@@ -114,10 +128,13 @@ def ray(work: Sequence[Work], workers: int | None = None,
     if started_here:
         try:
             if address:
+                check_reachable(address)
                 ray_module.init(address=address, log_to_driver=False)
             else:
                 ray_module.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
                                 log_to_driver=False)
+        except ValueError:
+            raise
         except Exception as err:  # ConnectionError, a timeout, a version mismatch...
             where = f"the Ray cluster at {address!r}" if address else "a local Ray"
             raise ValueError(f"executor: cannot start or reach {where}: {err}") from None
