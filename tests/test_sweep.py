@@ -155,3 +155,8 @@ def test_an_unreachable_ray_cluster_is_named_at_once(tmp_path):
     with pytest.raises(ValueError, match=f"^executor: cannot reach the Ray cluster at '127.0.0.1:{port}'"):
         rnnviz.sweep(TINY, {"seed": [0]}, executor="ray", address=f"127.0.0.1:{port}", out=out)
     assert not out.exists()
+
+
+def test_every_table_names_the_cell():
+    table = rnnviz.sweep(TINY.replace(steps=2), {"seed": [0]}, executor="serial")
+    assert list(table.columns[:2]) == ["cell", "seed"] and table.cell[0] == TINY.cell

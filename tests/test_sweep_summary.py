@@ -73,3 +73,11 @@ def test_figure_plots_the_rates_and_their_interval():
     assert fig.layout.yaxis.tickformat == ".0%" and loss.layout.yaxis.type == "log"
     empty = sweep_figure(t.iloc[0:0])
     assert any(a.text == "No finished run yet." for a in empty.layout.annotations)
+
+
+def test_a_table_without_a_cell_column_reads_it_from_the_configs():
+    t = table({("lstm", 1.0): [True, False]}, "spectral_radius").drop(columns="cell")
+    t["config"] = '{"cell": "rnn_tanh"}'
+    r = rates(t, "spectral_radius")
+    assert list(r.cell) == ["rnn_tanh"] and list(r.runs) == [2]
+    assert [tr.name for tr in sweep_figure(t).data] == ["RNN (tanh)"]

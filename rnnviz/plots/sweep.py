@@ -42,7 +42,7 @@ def sweep_figure(table: pd.DataFrame, field: str | None = None, show: str = "suc
     if field is None or done.empty or "cell" not in done:
         return finish(note(fig, "No finished run yet."), presenter)
     if show == "success":
-        _success(fig, rates(table, field), field)
+        _success(fig, rates(done, field), field)
     else:
         _loss(fig, done, field)
     _x_axis(fig, done[field], field)

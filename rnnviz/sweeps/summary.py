@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -27,15 +28,26 @@ def wilson(successes: int, runs: int, z: float = Z95) -> tuple[float, float]:
 
 
 def finished(table: pd.DataFrame) -> pd.DataFrame:
-    """The runs that count: finished or diverged (a diverged run is a failure), not errors."""
+    """The runs that count: finished or diverged (a diverged run is a failure), not errors; with
+    a cell column (read from each run's config where a table has none)."""
     ok = table["status"].astype(str).isin(["finished", "diverged"])
-    return table[ok]
+    done = table[ok]
+    if "cell" not in done and "config" in done:
+        done = done.assign(cell=[_cell(c) for c in done["config"]])
+    return done
+
+
+def _cell(config: object) -> str:
+    try:
+        return str(json.loads(str(config)).get("cell", "?"))
+    except (ValueError, AttributeError):
+        return "?"
 
 
 def rates(table: pd.DataFrame, field: str, by: str = "cell") -> pd.DataFrame:
     """Per `by` (cell) and value of `field`: runs, successes, rate, the interval, median loss ratio."""
     columns = [by, field, "runs", "successes", "rate", "low", "high", "loss_ratio"]
-    done = finished(table)
+    done = finished(table) if "status" in table else table.iloc[0:0]
     if done.empty or field not in done or by not in done:
         return pd.DataFrame(columns=columns)
     rows = []

@@ -71,7 +71,8 @@ def plan(base: RunConfig, grid: Mapping[str, Iterable[Any]], success: Criterion 
             make_task(cfg)
             tasks_built.add(what)
     stored = store.load(out) if out is not None else pd.DataFrame(columns=list(ROW_COLUMNS))
-    result = Plan(tuple(grid), tuple(configs), criteria, stored)
+    fields = tuple(grid) if "cell" in grid else ("cell", *grid)  # every table says which cell
+    result = Plan(fields, tuple(configs), criteria, stored)
     if "criterion" in stored.columns:  # a stored row judged by another criterion would mislead
         mine = dict(zip(result.keys, (c.text for c in criteria), strict=True))
         clash = [(k, c) for k, c in zip(stored["key"], stored["criterion"], strict=True)
