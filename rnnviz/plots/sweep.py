@@ -20,7 +20,9 @@ def _x_axis(fig: go.Figure, values: pd.Series, field: str) -> None:
     """A log axis for a field whose values span over 10x (radius, learning rate), else linear."""
     v = pd.to_numeric(values, errors="coerce").dropna()
     log = len(v) > 1 and (v > 0).all() and v.max() / v.min() > 10 and field != "seed"
-    fig.update_xaxes(type="log" if log else "linear",
+    ticks = sorted(v.unique()) if log and len(v.unique()) <= 12 else None  # the swept values only
+    fig.update_xaxes(type="log" if log else "linear", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks] if ticks else None,
                      title=f"{field} ({FIELDS[field].help})" if field in FIELDS else field)
 
 
@@ -33,11 +35,11 @@ def sweep_figure(table: pd.DataFrame, field: str | None = None, show: str = "suc
     criterion = str(table["criterion"].dropna().iloc[0]) if "criterion" in table and \
         table["criterion"].notna().any() else "the task's criterion"
     if show == "success":
-        fig = new_figure("Success rate", f"Share of seeds meeting {criterion}, with a 95% interval; "
-                         "each line one cell.", y_title="runs that succeed")
+        fig = new_figure("Success rate", f"Share of seeds with {criterion}; bars: 95% interval.",
+                         y_title="runs that succeed")
     else:
-        fig = new_figure("Final loss", "Each dot one run's final validation loss over the baseline "
-                         "(1 = a constant guess); the line is the median.", y_title="loss / baseline")
+        fig = new_figure("Final loss", "Dots: each run's final validation loss over the baseline; "
+                         "line: their median.", y_title="loss / baseline")
     done = finished(table) if "status" in table else table.iloc[0:0]
     if field is None or done.empty or "cell" not in done:
         return finish(note(fig, "No finished run yet."), presenter)
@@ -74,8 +76,10 @@ def _loss(fig: go.Figure, done: pd.DataFrame, field: str) -> None:
         median = part.groupby(field, sort=True)["ratio"].median()
         fig.add_trace(go.Scatter(x=median.index, y=median.to_numpy(), mode="lines+markers", name=_name(cell),
                                  line=dict(color=color(i)), legendgroup=cell))
-    fig.add_hline(y=1.0, line=dict(color=REFERENCE, dash="dash"), annotation_text="baseline",
-                  annotation_position="top left")
+    fig.add_hline(y=1.0, line=dict(color=REFERENCE, dash="dash"))
+    # on a log axis an annotation's y is log10 of the value (add_hline's own text lands at 10)
+    fig.add_annotation(text="baseline (a constant guess)", x=0, xref="paper", y=0, yref="y",
+                       xanchor="left", yanchor="bottom", showarrow=False, font=dict(color=REFERENCE))
     fig.update_yaxes(type="log")
     missing = int(shown.isna().sum())
     if missing:
