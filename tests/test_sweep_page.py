@@ -6,6 +6,7 @@ import io
 import pandas as pd
 import pytest
 
+from rnnviz import RunConfig
 from tests.apptest_helpers import ok, open_app, plain, session, widget
 
 pytestmark = pytest.mark.usefixtures("page_debug")
@@ -44,7 +45,7 @@ def test_a_tiny_sweep_to_the_end_then_open_one_run():
     ok(button.click().run())
     job = session(at).job
     assert job is not None and (job.config.cell, job.config.seq_len) == ("gru", 8)
-    assert job.config.record_every < job.config.steps or job.config.steps <= 10  # a normal run's records
+    assert job.config.probe_size == RunConfig().probe_size > 1  # a normal run's records, not the sweep's
 
 
 @pytest.mark.parametrize("values, message", [

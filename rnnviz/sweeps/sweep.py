@@ -113,8 +113,12 @@ def sweep(base: RunConfig, grid: Mapping[str, Iterable[Any]], success: Criterion
     todo = p.todo
     work = [(p.configs[i], p.criteria[i]) for i in todo]
     run = executors.EXECUTORS[executor]
-    results = run(work, workers=workers, stop=stop, address=address) if executor == "ray" else \
-        run(work, workers=workers, stop=stop)
+    if not work:  # all done already: start no pool and no Ray
+        results = iter(())
+    elif executor == "ray":
+        results = run(work, workers=workers, stop=stop, address=address)
+    else:
+        results = run(work, workers=workers, stop=stop)
     for j, row in results:
         if row is None:  # stopped before it finished: no row
             continue
