@@ -20,6 +20,7 @@ from rnnviz.generate import MAX_LENGTH, TEMPERATURE_RANGE, sample
 from rnnviz.presets import PRESETS
 from rnnviz.run import Run
 from rnnviz.runfile import load_run, save_run
+from rnnviz.sweeps import cli as sweep_cli
 from rnnviz.tasks import TASKS, Option
 from rnnviz.train import train
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sample_command(commands)
     commands.add_parser("lessons", help="train presets on several seeds and check their lessons' claims "
                         "(see `lessons --help`)")
+    sweep_cli.add_parser(commands, add_config_options)
     return parser
 
 

@@ -9,7 +9,7 @@ from rnnviz.app.settings import ENV, Settings
 GOOD = {"max_trainers": "3", "torch_threads": "2", "abandon_s": "60", "max_runs": "4",
         "max_session_mb": "50.5", "max_steps": "100", "max_hidden": "32", "max_layers": "2",
         "max_seq_len": "100", "max_batch": "64", "max_probe": "8", "max_records": "11", "max_run_mb": "8",
-        "max_run_s": "90", "max_run_memory_mb": "300"}
+        "max_run_s": "90", "max_run_memory_mb": "300", "max_sweep_runs": "12", "max_sweep_s": "300"}
 
 
 def test_no_variables_give_the_defaults():

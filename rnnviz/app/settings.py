@@ -28,6 +28,8 @@ ENV = {
     "max_records": ("RNNVIZ_MAX_RECORDS", 3),
     "max_run_mb": ("RNNVIZ_MAX_RUN_MB", 1),
     "max_run_memory_mb": ("RNNVIZ_MAX_RUN_MEMORY_MB", 50),
+    "max_sweep_runs": ("RNNVIZ_MAX_SWEEP_RUNS", 1),
+    "max_sweep_s": ("RNNVIZ_MAX_SWEEP_S", 1),
 }
 
 
@@ -52,6 +54,10 @@ class Settings:
     # Estimated peak memory of one training (rnnviz.cost): two trainers, ~0.4 GB of process and
     # the sessions' runs stay within a 2.7 GB Community Cloud app.
     max_run_memory_mb: float = 600.0
+    # A sweep on the Sweep page: its runs queue for the trainers one at a time, like single runs,
+    # so it never holds a trainer longer than one run; these cap its size and its estimated time.
+    max_sweep_runs: int = 40       # runs in one sweep
+    max_sweep_s: int = 1200        # estimated training seconds of one sweep, all its runs together
     debug: bool = False            # RNNVIZ_DEBUG=1/true/yes/on: page errors raise, not a short message
 
     @classmethod

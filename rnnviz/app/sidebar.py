@@ -19,7 +19,8 @@ NAV = [("app.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":mate
        ("pages/memory.py", "Memory", ":material/memory:"),
        ("pages/attention.py", "Attention", ":material/visibility:"),
        ("pages/sentiment.py", "Decisions", ":material/thumbs_up_down:"),
-       ("pages/compare.py", "Compare", ":material/compare_arrows:")]
+       ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+       ("pages/sweep.py", "Sweep", ":material/stacked_line_chart:")]
 
 
 def open_run_files(session: Session, uploads: Any) -> None:

@@ -22,6 +22,7 @@ from rnnviz.plots.sentiment import (
                                 final_state_figure,
 )
 from rnnviz.plots.style import PALETTE, TEMPLATE, run_labels, scale_fonts
+from rnnviz.plots.sweep import sweep_figure
 from rnnviz.plots.training import grad_norm_figure, loss_figure, metric_figure, val_figure
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "PALETTE", "TEMPLATE", "cell_state_figure", "eigenvalue_figure", "gate_heatmap_figure",
     "gate_histogram_figure", "grad_by_time_figure", "grad_heatmap_figure", "grad_norm_figure",
     "hidden_heatmap_figure", "loss_figure", "metric_figure", "param_grad_figure", "run_labels",
-    "saturation_figure", "scale_fonts", "spectral_radius_figure", "text_activation_html",
+    "saturation_figure", "scale_fonts", "spectral_radius_figure", "sweep_figure", "text_activation_html",
     "trajectory_figure", "val_figure",
     "attention_figure", "length_accuracy_figure",  # seq2seq
 ]
