@@ -11,7 +11,6 @@ from rnnviz.config import FIELDS
 from rnnviz.plots.style import REFERENCE, color, finish, new_figure, note
 from rnnviz.sweeps.summary import finished, rates, swept_field
 
-
 DASHES = ("solid", "dash", "dot", "dashdot")
 
 
