@@ -11,6 +11,8 @@ from rnnviz.config import FIELDS
 from rnnviz.plots.style import REFERENCE, color, finish, new_figure, note
 from rnnviz.sweeps.summary import finished, rates, swept_field
 
+DASHES = ("solid", "dash", "dot", "dashdot")
+
 
 def _name(cell: str) -> str:
     return CELLS[cell].display_name if cell in CELLS else str(cell)
@@ -55,7 +57,8 @@ def _success(fig: go.Figure, summary: pd.DataFrame, field: str) -> None:
     for i, (cell, part) in enumerate(summary.groupby("cell", sort=False)):
         rate = part["rate"].to_numpy(dtype=float)
         fig.add_trace(go.Scatter(
-            x=part[field], y=rate, mode="lines+markers", name=_name(cell), line=dict(color=color(i)),
+            x=part[field], y=rate, mode="lines+markers", name=_name(cell),
+            line=dict(color=color(i), dash=DASHES[i % len(DASHES)]),  # equal lines stay visible
             marker=dict(size=9), error_y=dict(type="data", symmetric=False, array=part["high"] - rate,
                                               arrayminus=rate - part["low"], thickness=1.5, width=6),
             customdata=np.stack([part["successes"], part["runs"], part["low"], part["high"]], axis=-1),

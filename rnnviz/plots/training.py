@@ -247,7 +247,9 @@ def val_figure(runs: Run | Sequence[Run], metric: str = "loss", presenter: bool 
     runs = as_runs(runs)
     is_loss = metric == "loss"
     labels = run_labels(runs) if runs else []
-    fig = new_figure(f"Validation {metric}", _val_hint(runs, labels, is_loss), STEP_AXIS,
+    both = is_loss and any(np.isfinite(r.train_loss) for run in runs for r in run.records)
+    title = "Validation loss, and on training data" if both else f"Validation {metric}"
+    fig = new_figure(title, _val_hint(runs, labels, is_loss), STEP_AXIS,
                      _loss_axis(runs) if is_loss else metric)
     if not runs or not any(r.records for r in runs):
         return finish(note(fig, NO_RECORD), presenter)
