@@ -22,6 +22,7 @@ from rnnviz.tasks import Task
 from rnnviz.tasks.memory import ORDER_SYMBOLS, Copy, TemporalOrder
 from rnnviz.tasks.reber import SYMBOLS as REBER_SYMBOLS
 from rnnviz.tasks.reber import Reber
+from rnnviz.tasks.sentiment import PAD
 from rnnviz.tasks.text import OTHER, UNK, TextTask, words_of
 
 MAX_STEPS = 200  # longest own input: the memory map of 200 steps still takes well under a second
@@ -38,7 +39,7 @@ class OwnInput(NamedTuple):
 
 def input_kind(task: Task) -> str:
     """"text", "tokens" (a memory task's symbols) or "numbers"."""
-    if isinstance(task, TextTask):
+    if isinstance(task, TextTask) or task.name == "sentiment":  # characters or words
         return "text"
     return "tokens" if isinstance(task, Copy | TemporalOrder | Reber) else "numbers"
 
@@ -68,12 +69,17 @@ def _one_hot(ids: list[int], size: int) -> Tensor:
 
 def _text(task: TextTask, text: str) -> OwnInput:
     if task.input_tokens:  # words, through the embedding: unknown words are <unk>, as in training
-        words = words_of(text)
+        words = [w for w in words_of(text.replace(PAD, " ")) if w]
         _length(len(words), "words")
         index = {w: i for i, w in enumerate(task.vocab)}
         unknown = sorted({w for w in words if w not in index})
+        if unknown and UNK not in index:
+            raise ValueError(f"input: words the model never saw: {', '.join(unknown[:10])}; it knows only "
+                             f"the {len(task.vocab)} words of its sentences")
         notes = [f"not in the vocabulary, read as {UNK}: {', '.join(unknown[:10])}"] if unknown else []
-        ids = [index.get(w, 0) for w in words]
+        ids = [index.get(w, index.get(UNK, 0)) for w in words]
+        if task.name == "sentiment" and len(ids) < task.seq_len:  # padded on the left, as in training
+            ids = [index[PAD]] * (task.seq_len - len(ids)) + ids
         return OwnInput(torch.tensor(ids)[None], [task.vocab[i] for i in ids], notes)
     _length(len(text), "characters")
     index = {c: i for i, c in enumerate(task.vocab)}
@@ -151,6 +157,8 @@ def _numbers(task: Task, value: Any) -> OwnInput:
 
 def parse_input(task: Task, value: Any) -> OwnInput:
     """A student's sequence for `task` as the model's input (see the module docstring)."""
+    if task.kind == "seq2seq":
+        raise ValueError("input: an encoder-decoder run reads its own inputs only (the Attention page)")
     kind = input_kind(task)
     if kind != "numbers" and not isinstance(value, str):
         raise ValueError(f"input: this task reads {kind}; give a string, got {type(value).__name__}")

@@ -1,9 +1,10 @@
 """The seq2seq part of a run file: decoder states, attention weights and accuracy by length.
 
-Entries: "probe_targets", "length_accuracy/<name>", and per record i "records/<i>/decoder_hidden/<n>",
+Entries: "length_accuracy/<name>", and per record i "records/<i>/decoder_hidden/<n>",
 ".../decoder_gates/<n>/<gate>", ".../decoder_cell_state/<n>", ".../decoder_grad_by_time[_total]",
 ".../attention", ".../decoded". The JSON holds {"seq2seq": {"output_vocab", "records"}}; files
-without it (every run before seq2seq) load as before."""
+without it (every run before seq2seq) load as before. "probe_targets", written for every run, is
+checked here as output tokens."""
 
 from __future__ import annotations
 
@@ -28,8 +29,6 @@ ROW_SUM_TOLERANCE = 1e-3  # float32 softmax rows sum to 1 within ~1e-6
 def seq2seq_arrays(run: Run) -> dict[str, np.ndarray]:
     """The run's seq2seq arrays, named as the module docstring says ({} for other runs)."""
     arrays: dict[str, np.ndarray] = {}
-    if run.probe_targets is not None:
-        arrays["probe_targets"] = np.asarray(run.probe_targets, dtype=np.int64)
     if run.length_accuracy is not None:
         arrays.update({f"length_accuracy/{name}": np.asarray(getattr(run.length_accuracy, name))
                        for name in LENGTHS})

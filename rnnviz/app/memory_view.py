@@ -22,6 +22,11 @@ MAP, INSPECTOR, HIDDEN, GATES, NEXT = "Memory map", "Cell inspector", "Hidden st
 def body() -> None:
     run = ui.current_run()
     task = make_task(run.config)
+    if task.kind == "seq2seq":  # two recurrent stacks: the map and inspector read one
+        st.info("The memory map and the cell inspector follow one recurrent stack; this encoder-decoder "
+                "run has two. Its Attention page shows which inputs each output reads.")
+        st.page_link("pages/attention.py", label="Open Attention", icon=":material/visibility:")
+        return
     picked = memory_input.pick(run, task)
     if picked is None:
         ui.how_to_read(run.config.cell, "memory")
