@@ -12,7 +12,8 @@ def body() -> None:
     run = pick_side(ui.current_run())
     record, _, layer = ui.pickers(run, sequence=False, record=analysis.lesson_record(run))
     total = ui.loss_trained([run])
-    names = ["Through time", "Over training", "Per parameter", "Spectral radius", "Jacobian product"]
+    names = ["Through time", "Over training", "Per parameter", "Spectral radius"]
+    names += [] if run.task_kind == "seq2seq" else ["Jacobian product"]  # it follows one stack
     for name in ui.views(names, "view.grad"):
         if name == "Through time":
             ui.plot(plots.grad_by_time_figure, run, record_index=record, total=total)

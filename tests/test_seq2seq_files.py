@@ -91,13 +91,24 @@ def test_seq2seq_parts_on_another_task_are_refused(attention_run):
 def test_attention_entries_on_a_run_without_attention_are_refused(attention_run):
     entries = _entries(attention_run)
     _with_meta(entries, lambda m: m["config"].update(attention="none"))
+    with pytest.raises(ValueError, match="weights/decoder"):  # the decoder reads no context then
+        _load(entries)
+    for key in [k for k in entries if k.startswith("weights/") or "/weights/" in k]:
+        del entries[key]
+    _with_meta(entries, _without_weights)
     with pytest.raises(ValueError, match="attention is none"):
         _load(entries)
 
 
+def _without_weights(meta) -> None:
+    meta["weights"] = None
+    for record in meta["records"]:
+        record["has_weights"] = False
+
+
 def test_other_runs_carry_no_seq2seq_fields():
     run = rnnviz.train(rnnviz.RunConfig(task="copy", hidden_size=4, seq_len=12, steps=2, attention="dot"))
-    assert run.probe_targets is None and run.length_accuracy is None
+    assert run.output_vocab is None and run.length_accuracy is None
     assert all(r.decoder_hidden is None and r.attention is None for r in run.records)
     assert "seq2seq" not in _entries(run)["rnnviz.json"].tobytes().decode()
 

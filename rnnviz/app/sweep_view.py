@@ -32,6 +32,7 @@ class SweepState:
     preset: str | None = None
     filled: bool = False                   # the widgets took a preset's (or the defaults') values
     seen_uploads: set[str] = field(default_factory=set)
+    last: Request | None = None            # the choices last shown, restored after another page
 
 
 def state() -> SweepState:
@@ -43,12 +44,19 @@ def state() -> SweepState:
 def form(s: SweepState, disabled: bool) -> Request:
     """The choices, opening on a preset's; returns what they ask for."""
     names = [None, *SWEEP_PRESETS]
+    if "sw.preset" not in st.session_state and s.filled:  # back from another page: as it was left
+        st.session_state["sw.preset"] = s.preset
     preset = st.selectbox("Preset", names, format_func=lambda n: SWEEP_PRESETS[n].title if n else "Your own",
                           key="sw.preset", disabled=disabled)
     start = Request.of_preset(preset) if preset else Request(("rnn_tanh", "lstm"), "adding", "seq_len",
                                                               "10, 30, 60", 3, 500)
     if preset != s.preset or not s.filled:  # a new preset fills the widgets with its values
         s.preset, s.filled = preset, True
+    elif "sw.cells" not in st.session_state and s.last is not None:
+        start = s.last  # back from another page (Streamlit dropped the widgets): the student's choices
+    else:
+        start = None
+    if start is not None:
         for key, value in (("cells", list(start.cells)), ("task", start.task), ("field", start.field),
                            ("values", start.values), ("seeds", start.seeds), ("steps", start.steps)):
             st.session_state[f"sw.{key}"] = value
@@ -65,7 +73,8 @@ def form(s: SweepState, disabled: bool) -> Request:
     seeds = left.number_input("Seeds per point", 1, MAX_SEEDS, key="sw.seeds", disabled=disabled)
     steps = right.number_input("Steps per run", 1, ui.limits().ranges["steps"][1], key="sw.steps",
                                disabled=disabled)
-    return Request(tuple(cells), task, field_, values, int(seeds), int(steps), preset)
+    s.last = Request(tuple(cells), task, field_, values, int(seeds), int(steps), preset)
+    return s.last
 
 
 def start_button(request: Request, disabled: bool) -> None:
