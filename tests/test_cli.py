@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz import cli
+from rnnviz import cli, terminal
 from rnnviz.app.urlstate import parse
 from rnnviz.cells import CELLS
 from rnnviz.config import OPTIMIZERS, RunConfig
@@ -188,7 +188,7 @@ def test_progress_bar_redraws_on_a_terminal():
             return True
 
     stream = Terminal()
-    progress = cli.Progress(4, stream)
+    progress = terminal.Progress(4, stream)
     run = Run(config=RunConfig(steps=4))
     for step in range(4):
         run.rows.append({"step": step, "loss": 1.0 / (step + 1), "grad_norm": 2.0, "grad_norm_clipped": 1.0,

@@ -17,6 +17,7 @@ from rnnviz.config import FIELDS, RunConfig
 from rnnviz.sweeps.presets import SWEEP_PRESETS, check_claims
 from rnnviz.sweeps.summary import rates, swept_field
 from rnnviz.sweeps.sweep import plan, sweep
+from rnnviz.terminal import stop_on_interrupt
 
 EPILOG = """\
 The grid is every combination of --cells, --seq-lens, --seeds and each --grid FIELD=V1,V2 (any
@@ -95,7 +96,6 @@ def grid_from(args: argparse.Namespace) -> tuple[RunConfig, dict[str, list[Any]]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from rnnviz.cli import stop_on_interrupt  # the train command's Ctrl-C handling (no import cycle)
 
     base, grid = grid_from(args)
     success = args.success or (SWEEP_PRESETS[args.preset].success if args.preset else None)
