@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Self
 
 import torch
 
@@ -56,7 +57,32 @@ class Progress:
         return self.steps_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
-class TrainingJob:
+class BackgroundJob:
+    """Work done in a daemon thread (`self._thread`, running the subclass's `_work`), queued then
+    training, then done in a final state; pages say they still watch it with heartbeat()."""
+
+    state: str
+    _thread: threading.Thread
+    _seen: float
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def heartbeat(self) -> None:
+        """A page is still watching this job."""
+        self._seen = time.monotonic()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return self.done
+
+    @property
+    def done(self) -> bool:
+        return self.state not in ("queued", "training")
+
+
+class TrainingJob(BackgroundJob):
     """Train `config` in a daemon thread once `slots` gives it a trainer.
 
     States: queued, training, finished, stopped, diverged, error. It stops itself after
@@ -85,25 +111,9 @@ class TrainingJob:
         self._seen = time.monotonic()
         self._thread = threading.Thread(target=self._work, name="rnnviz-train", daemon=True)
 
-    def start(self) -> TrainingJob:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Ask the run to end; what it has trained so far is kept."""
         self.stop_event.set()
-
-    def heartbeat(self) -> None:
-        """A page is still watching this job."""
-        self._seen = time.monotonic()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return self.done
-
-    @property
-    def done(self) -> bool:
-        return self.state not in ("queued", "training")
 
     @property
     def status(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from rnnviz.app.escape import problem
+from rnnviz.app.job import BackgroundJob
 from rnnviz.app.settings import Settings
 from rnnviz.app.slots import TrainerSlots
 from rnnviz.cost import DEFAULT_MACHINE, Machine, estimate
@@ -25,7 +26,7 @@ from rnnviz.train import train
 log = logging.getLogger(__name__)
 
 
-class SweepJob:
+class SweepJob(BackgroundJob):
     """Train every run of `plan` in turn. States: queued, training, finished, stopped, error.
 
     It stops when nobody has watched it for `settings.abandon_s` (heartbeat() or `alive()`); a run
@@ -50,25 +51,10 @@ class SweepJob:
         self._run_started: float | None = None
         self._thread = threading.Thread(target=self._work, name="rnnviz-sweep", daemon=True)
 
-    def start(self) -> SweepJob:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """End the sweep: the run training now is dropped, the finished ones are kept."""
         self.stop_event.set()
         self._run_stop.set()
-
-    def heartbeat(self) -> None:
-        self._seen = time.monotonic()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return self.done
-
-    @property
-    def done(self) -> bool:
-        return self.state not in ("queued", "training")
 
     @property
     def total(self) -> int:
