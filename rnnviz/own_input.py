@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnviz.probe import numpy
+from rnnviz.probe import trace_arrays
 from rnnviz.run import Run
 from rnnviz.tasks import Task
 from rnnviz.tasks.memory import ORDER_SYMBOLS, Copy, TemporalOrder
@@ -188,9 +188,7 @@ def run_on_input(run: Run, record: int, model: torch.nn.Module, task: Task, own:
     base = run.records[record]
     nan = np.full((len(trace.hidden), T), np.nan)
     looked = dataclasses.replace(
-        base, hidden=[numpy(h) for h in trace.hidden],
-        gates=[{g: numpy(v) for g, v in layer.items()} for layer in trace.gates],
-        cell_state=[numpy(c) for c in trace.cell_state], grad_by_time=nan, grad_by_time_total=None,
+        base, **trace_arrays(trace), grad_by_time=nan, grad_by_time_total=None,
         cell_grad_by_time=None, cell_grad_by_time_total=None)
     tokens = [own.tokens] if own.tokens is not None and run.probe_tokens is not None else None
     return dataclasses.replace(run, records=[looked], probe_inputs=own.x.numpy(), probe_tokens=tokens)

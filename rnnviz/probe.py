@@ -88,6 +88,14 @@ def spectral_radius(eigenvalues: np.ndarray) -> float:
     return float(np.abs(eigenvalues).max())
 
 
+def trace_arrays(trace: Trace, prefix: str = "") -> dict[str, list]:
+    """A trace's hidden states, gates and cell states as numpy, per layer, named as Record's fields
+    (`prefix` "decoder_" for a seq2seq decoder's)."""
+    return {f"{prefix}hidden": [numpy(h) for h in trace.hidden],
+            f"{prefix}gates": [{g: numpy(v) for g, v in layer.items()} for layer in trace.gates],
+            f"{prefix}cell_state": [numpy(c) for c in trace.cell_state]}
+
+
 def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
                 val: tuple[Tensor, Tensor], grad_before: dict[str, float],
                 grad_after: dict[str, float], seen: tuple[Tensor, Tensor] | None = None) -> Record:
@@ -121,9 +129,7 @@ def _look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tenso
     eigenvalues = spectra(model)
     return Record(
         step=step,
-        hidden=[numpy(h) for h in trace.hidden],
-        gates=[{g: numpy(v) for g, v in layer.items()} for layer in trace.gates],
-        cell_state=[numpy(c) for c in trace.cell_state],
+        **trace_arrays(trace),
         grad_by_time=by_time,
         grad_by_time_total=by_time_total,
         cell_grad_by_time=cell_by_time,

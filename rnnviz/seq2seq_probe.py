@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnviz.probe import numpy, spectra, spectral_radius, state_grad_norms
+from rnnviz.probe import numpy, spectra, spectral_radius, state_grad_norms, trace_arrays
 from rnnviz.run import LengthAccuracy, Record
 from rnnviz.seq2seq import Seq2Seq
 from rnnviz.tasks import Seq2SeqTask
@@ -39,9 +39,7 @@ def look_inside_seq2seq(step: int, model: Seq2Seq, task: Seq2SeqTask, probe: tup
     enc = dec.encoder
     return Record(
         step=step,
-        hidden=[numpy(h) for h in enc.hidden],
-        gates=[{g: numpy(v) for g, v in layer.items()} for layer in enc.gates],
-        cell_state=[numpy(c) for c in enc.cell_state],
+        **trace_arrays(enc),
         grad_by_time=enc_last,
         grad_by_time_total=enc_total,
         cell_grad_by_time=cell_last,
@@ -53,9 +51,7 @@ def look_inside_seq2seq(step: int, model: Seq2Seq, task: Seq2SeqTask, probe: tup
         probe_loss=total.item(),
         val_loss=val_loss,
         val_metrics=val_metrics,
-        decoder_hidden=[numpy(h) for h in dec.decoder.hidden],
-        decoder_gates=[{g: numpy(v) for g, v in layer.items()} for layer in dec.decoder.gates],
-        decoder_cell_state=[numpy(c) for c in dec.decoder.cell_state],
+        **trace_arrays(dec.decoder, "decoder_"),
         decoder_grad_by_time=dec_last,
         decoder_grad_by_time_total=dec_total,
         attention=None if dec.attention is None else numpy(dec.attention),
