@@ -2,7 +2,8 @@
 
 Prints a table of ms/step and ratios. Runs alternate (plain, rnnviz, plain, rnnviz...) and the
 median is kept, so the shared machine's noise hits both sides alike.
-Usage (from the repo root): python -m bench.bench_train [--steps 50] [--repeats 3] [--threads N] [--quick]
+Usage (from the repo root):
+  python -m bench.bench_train [--steps 50] [--repeats 3] [--threads N] [--cells lstm,gru] [--quick]
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one size only, for a smoke run")
+    parser.add_argument("--cells", default=",".join(TORCH), help="comma-separated, of " + ", ".join(TORCH))
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
                         help="torch intra-op threads for both loops (the app uses 1 per trainer)")
     args = parser.parse_args()
@@ -81,7 +83,7 @@ def main() -> None:
           f"record_every=10 ({args.steps // 10 + 1} records), batch 32, median of {args.repeats}")
     print(f"{'cell':9}{'H':>5}{'T':>5}{'torch ms/step':>15}{'rnnviz ms/step':>16}{'ratio':>8}"
           f"{'records %':>11}")
-    for cell in TORCH:
+    for cell in args.cells.split(","):
         for hidden, seq_len in sizes:
             cfg = rnnviz.RunConfig(cell=cell, task="adding", hidden_size=hidden, seq_len=seq_len,
                                    batch_size=32, steps=args.steps, lr=1e-3, clip_norm=1.0,

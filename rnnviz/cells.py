@@ -163,10 +163,11 @@ class RecurrentLayer(nn.Module):
         for name in self._flat_names:
             setattr(module, name, getattr(self, name))
         self.__dict__["_torch_module"] = module
-        # With dropout between layers, one fused module per layer (sharing the same Parameters) so
-        # the masks between them come from this layer's generator, not torch's global RNG.
+        # One fused module per layer too (sharing the same Parameters): with dropout between layers
+        # the masks come from this layer's generator, not torch's global RNG, and records read
+        # every layer's hidden states.
         self.__dict__["_layer_modules"] = [self._one_layer_module(k) for k in range(self.num_layers)
-                                           ] if self.between.p > 0 and self.num_layers > 1 else []
+                                           ] if self.num_layers > 1 else [module]
 
     def _one_layer_module(self, layer: int) -> nn.RNNBase:
         width = self.input_size if layer == 0 else self.hidden_size * self.directions
@@ -186,11 +187,22 @@ class RecurrentLayer(nn.Module):
 
     def fast(self, x: Tensor) -> Tensor:
         """Output (B, T, H*D) through torch.nn's kernels; no trace."""
-        if not (self.training and self._layer_modules):
+        if not (self.training and self.between.p > 0 and self.num_layers > 1):
             return self._torch_module(x)[0]  # one fused call for the whole stack
         for layer, module in enumerate(self._layer_modules):
             x = module(self.between(x) if layer else x)[0]
         return x
+
+    def layer_module(self, layer: int) -> nn.RNNBase:
+        """torch.nn's fused module for one layer of the stack (both directions), on the same
+        Parameters; no dropout."""
+        return self._layer_modules[layer]
+
+    def weights(self, layer: int, direction: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(W_ih, W_hh, b_ih, b_hh) of one layer and direction."""
+        suffix = _suffix(layer, direction)
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        return tuple(getattr(self, f"{kind}_{suffix}") for kind in kinds)
 
     def fast_with_state(self, x: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None):
         """(output (B, T, H*D), final state as torch.nn returns it), carrying `state` over: text is
@@ -239,9 +251,7 @@ class RecurrentLayer(nn.Module):
 
     def _direction(self, x: Tensor, layer: int, direction: int, h: Tensor, c: Tensor | None):
         """One direction: the cell's step over time, forwards or backwards; lists in walking order."""
-        suffix = _suffix(layer, direction)
-        w_ih, w_hh = getattr(self, f"weight_ih_{suffix}"), getattr(self, f"weight_hh_{suffix}")
-        b_ih, b_hh = getattr(self, f"bias_ih_{suffix}"), getattr(self, f"bias_hh_{suffix}")
+        w_ih, w_hh, b_ih, b_hh = self.weights(layer, direction)
         x_proj = F.linear(x, w_ih, b_ih)  # (B, T, G*H): one matmul for the whole sequence
         steps = x_proj.unbind(1)  # unbind, never x[:, t]: slicing makes backward O(T^2)
         if direction:

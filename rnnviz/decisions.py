@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz import bptt
 from rnnviz.analysis import fit_pca, project, record_at
 from rnnviz.run import Record, Run
 
@@ -23,16 +24,23 @@ def contributions(model: SequenceModel, x: Tensor) -> tuple[np.ndarray, np.ndarr
 
     Contribution of step t to class k: sum over d of (d z_k / d e_td) * e_td, where e is the
     recurrent layer's input (the word's embedding, or the raw input) and z_k the class's logit
-    after the last step: gradient x input (Shrikumar et al. 2016; Denil et al. 2014)."""
-    with torch.enable_grad():
-        inputs = (model.embed(x) if model.embed is not None else x).detach().requires_grad_(True)
-        hidden, _ = model.rnn(inputs)              # the instrumented path, as records use
-        logits = model.head(hidden[:, -1])         # (P, C)
-        C = logits.shape[-1]
-        per_class = [(torch.autograd.grad(logits[:, k].sum(), inputs, retain_graph=k < C - 1)[0]
-                      * inputs).sum(-1) for k in range(C)]  # each (P, T)
-    return (torch.stack(per_class, -1).detach().to("cpu", torch.float32).numpy(),
-            logits.detach().to("cpu", torch.float32).numpy())
+    after the last step: gradient x input (Shrikumar et al. 2016; Denil et al. 2014). All classes
+    go back through time in one pass (rnnviz.bptt)."""
+    head = model.head.weight.detach()  # d z_k / d (last output) = row k of the head
+
+    def grad_of(top: Tensor) -> Tensor:  # (C, P, T, H*D): nonzero at the last step only
+        grads = top.new_zeros(head.shape[0], *top.shape)
+        grads[:, :, -1] = head[:, None, :]
+        return grads
+
+    with torch.no_grad():
+        inputs = model.embed(x) if model.embed is not None else x   # (P, T, E)
+    found, through_time = bptt.through_time(model.rnn, inputs, grad_of)
+    with torch.no_grad():
+        logits = model.head(found.output[:, -1])                    # (P, C)
+        per_class = (through_time.inputs * inputs).sum(-1)          # (C, P, T)
+    return (per_class.permute(1, 2, 0).to("cpu", torch.float32).numpy(),
+            logits.to("cpu", torch.float32).numpy())
 
 
 def record_fields(model: SequenceModel, task: Task, x: Tensor) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Looking inside the model on the fixed probe batch: one instrumented pass, gradients through time
-included, kept as a Record."""
+"""Looking inside the model on the fixed probe batch: hidden states, gates and gradients through
+time (rnnviz.bptt), the validation loss and the spectra, kept as a Record."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz import bptt
 from rnnviz.cells import Trace
 from rnnviz.decisions import record_fields
 from rnnviz.dropout import evaluating
@@ -102,44 +103,58 @@ def look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor
     """Look inside `model` at `step` on the fixed probe batch; evaluate it on the val batch (and
     on `seen`, a fixed batch of training windows). Eval mode throughout: no dropout."""
     with evaluating(model):
-        record = _look_inside(step, model, task, probe, val, grad_before, grad_after)
-        if seen is not None:
-            with torch.no_grad():
-                record.train_loss = float(task.loss(model(seen[0]), seen[1]))
-    return record
+        return _look_inside(step, model, task, probe, val, grad_before, grad_after, seen)
+
+
+def outputs_on(model: SequenceModel, *batches: Tensor) -> list[Tensor]:
+    """The model's outputs on each batch, from one call when their shapes allow: on small models a
+    fused call costs little more for twice the rows."""
+    if len({b.shape[1:] for b in batches}) == 1:
+        return list(model(torch.cat(batches)).split([len(b) for b in batches]))
+    return [model(b) for b in batches]
 
 
 def _look_inside(step: int, model: SequenceModel, task: Task, probe: tuple[Tensor, Tensor],
                  val: tuple[Tensor, Tensor], grad_before: dict[str, float],
-                 grad_after: dict[str, float]) -> Record:
+                 grad_after: dict[str, float], seen: tuple[Tensor, Tensor] | None) -> Record:
     x, y = probe
-    with torch.enable_grad():
-        out, trace = model.traced(x)
-        last = task.last_loss(out, y)
-        every = task.targets == "every"
-        by_time, cell_by_time = state_grad_norms(last, trace, model.rnn.directions, retain_graph=every)
-        total = task.loss(out, y) if every else last
-        by_time_total, cell_by_time_total = (state_grad_norms(total, trace, model.rnn.directions, False)
-                                             if every else (None, None))
+    every = task.targets == "every"
+    losses: list[Tensor] = []
+
+    def grad_of(top: Tensor) -> Tensor:  # autograd for the head and the losses only
+        with torch.enable_grad():
+            top = top.detach().requires_grad_(True)
+            out = model.head(model.drop(top))
+            losses.extend([task.last_loss(out, y)] + ([task.loss(out, y)] if every else []))
+            return torch.stack([torch.autograd.grad(loss, top, retain_graph=True)[0] for loss in losses])
+
     with torch.no_grad():
-        val_out = model(val[0])
+        inputs = model.embed(x) if model.embed is not None else x
+    found, through_time = bptt.through_time(model.rnn, inputs, grad_of)  # both losses at once
+    by_time = numpy(through_time.hidden_sq.sqrt(), torch.float64)  # (K, L, T)
+    cells = None if through_time.cell_sq is None else numpy(through_time.cell_sq.sqrt(), torch.float64)
+    with torch.no_grad():
+        val_out, *seen_out = outputs_on(model, val[0], *([seen[0]] if seen is not None else []))
         val_loss = float(task.loss(val_out, val[1]))
         val_metrics = {**task.metrics(val_out, val[1], val_loss),
                        **task.input_metrics(val[0], val_out, val[1])}
     eigenvalues = spectra(model)
     return Record(
         step=step,
-        **trace_arrays(trace),
-        grad_by_time=by_time,
-        grad_by_time_total=by_time_total,
-        cell_grad_by_time=cell_by_time,
-        cell_grad_by_time_total=cell_by_time_total,
+        hidden=[numpy(h) for h in found.hidden],
+        gates=[{g: numpy(v) for g, v in layer.items()} for layer in found.gates],
+        cell_state=[numpy(c) for c in found.cell_state],
+        grad_by_time=by_time[0],
+        grad_by_time_total=by_time[1] if every else None,
+        cell_grad_by_time=None if cells is None else cells[0],
+        cell_grad_by_time_total=cells[1] if every and cells is not None else None,
         param_grad_norm=grad_before,
         param_grad_norm_clipped=grad_after,
         spectral_radius={k: spectral_radius(v) for k, v in eigenvalues.items()},
         eigenvalues=eigenvalues,
-        probe_loss=total.item(),
+        probe_loss=losses[-1].item(),
         val_loss=val_loss,
         val_metrics=val_metrics,
+        train_loss=float(task.loss(seen_out[0], seen[1])) if seen is not None else float("nan"),
         **record_fields(model, task, x),
     )

@@ -36,7 +36,6 @@ def test_dropout_zero_is_the_old_path_exactly():
     """No dropout: one fused call for the whole stack, train and eval mode alike, the same weights."""
     cfg = tiny(num_layers=2, cell="gru")
     model, _, (x, _) = model_and_batch(cfg)
-    assert model.rnn._layer_modules == []
     direct = model.head(model.rnn._torch_module(torch.nn.functional.one_hot(x.argmax(-1), x.shape[-1])
                                                 .float())[0])
     assert torch.equal(model(x), direct)
