@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnnviz.cells import CELLS, RecurrentLayer
 
@@ -131,20 +131,19 @@ def _squares(grads: Tensor) -> Tensor:
 
 # --- LSTM: the fused kernel's own backward ---------------------------------------------------------
 
-def _augmented(layer: RecurrentLayer, index: int, width: int) -> nn.LSTM:
-    """This layer as a fused nn.LSTM that also reads e (B, T, H*D) through W_hh: direction d's
-    input weights are [W_ih | 0 .. W_hh .. 0], W_hh in e's d-th block."""
+def _augmented(layer: RecurrentLayer, index: int, below: Tensor, e: Tensor) -> Tensor:
+    """This layer as torch's fused LSTM on [below, e], e (B, T, H*D) read through W_hh: direction
+    d's input weights are [W_ih | 0 .. W_hh .. 0], W_hh in e's d-th block. The functional call
+    skips building an nn.LSTM per record."""
     H, D = layer.hidden_size, layer.directions
-    with torch.device("meta"):
-        module = nn.LSTM(width + H * D, H, batch_first=True, bidirectional=layer.bidirectional)
+    weights = []
     for d in range(D):
-        w_ih, w_hh, b_ih, b_hh = layer.weights(index, d)
-        blocks = [w_ih.detach()] + [w_hh.detach() if k == d else torch.zeros_like(w_hh) for k in range(D)]
-        suffix = "l0" + ("_reverse" if d else "")
-        setattr(module, f"weight_ih_{suffix}", nn.Parameter(torch.cat(blocks, 1), requires_grad=False))
-        for name, value in (("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)):
-            setattr(module, f"{name}_{suffix}", nn.Parameter(value.detach(), requires_grad=False))
-    return module
+        w_ih, w_hh, b_ih, b_hh = (w.detach() for w in layer.weights(index, d))
+        blocks = [w_ih] + [w_hh if k == d else torch.zeros_like(w_hh) for k in range(D)]
+        weights += [torch.cat(blocks, 1), w_hh, b_ih, b_hh]
+    zeros = below.new_zeros(D, below.shape[0], H)
+    return torch.lstm(torch.cat((below, e), -1), (zeros, zeros), weights, True, 1, 0.0, False,
+                      layer.bidirectional, True)[0]
 
 
 def _lstm(layer: RecurrentLayer, x: Tensor, grad_of: GradOf) -> tuple[Forward, Gradients]:
@@ -154,7 +153,7 @@ def _lstm(layer: RecurrentLayer, x: Tensor, grad_of: GradOf) -> tuple[Forward, G
         below, carried_in, outs = inputs, [], []
         for index in range(L):
             e = x.new_zeros(*x.shape[:2], H * D, requires_grad=True)
-            out = _augmented(layer, index, below.shape[-1])(torch.cat((below, e), -1))[0]
+            out = _augmented(layer, index, below, e)
             carried_in.append(e)
             outs.append(out)
             below = out

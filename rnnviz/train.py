@@ -41,9 +41,9 @@ def clip(params: list[torch.nn.Parameter], cfg: RunConfig, before: float) -> flo
         torch.nn.utils.clip_grad_value_(params, cfg.clip_norm)
         return total_norm(params)
     if before > cfg.clip_norm:  # clipping the norm helps prevent the exploding gradient problem
-        torch._foreach_mul_([p.grad for p in params if p.grad is not None],
-                            cfg.clip_norm / (before + 1e-6))  # the scale clip_grad_norm_ uses
-        return total_norm(params)
+        scale = cfg.clip_norm / (before + 1e-6)  # the scale clip_grad_norm_ uses
+        torch._foreach_mul_([p.grad for p in params if p.grad is not None], scale)
+        return before * scale  # the norm scales with the gradients: no second pass over them
     return before
 
 

@@ -74,6 +74,22 @@ def test_clipping_toggle_changes_the_applied_norm():
     assert on.grad_norm.iloc[0] == off.grad_norm.iloc[0]  # same weights, same batch at step 0
 
 
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3, 1e30])
+def test_reported_clipped_norm_is_the_norm_of_the_clipped_gradients(scale):
+    """clip() returns the norm after clipping without measuring it again: it must equal it."""
+    from rnnviz.probe import total_norm
+    from rnnviz.train import clip
+
+    generator = torch.Generator().manual_seed(int(math.log10(scale)) + 40)
+    params = [torch.nn.Parameter(torch.zeros(shape)) for shape in [(16, 4), (16,), (3, 16)]]
+    for p in params:
+        p.grad = torch.randn(p.shape, generator=generator) * scale
+    before = total_norm(params)
+    after = clip(params, tiny(clip_norm=0.5), before)
+    assert after == pytest.approx(total_norm(params), rel=1e-5)
+    assert after == pytest.approx(min(before, 0.5), rel=1e-5)
+
+
 def test_value_clipping_clamps_each_element():
     run = rnnviz.train(tiny(clip_norm=1e-3, clip_mode="value"))
     history = run.history
