@@ -3,7 +3,8 @@
 Prints a table of ms/step and ratios. Runs alternate (plain, rnnviz, plain, rnnviz...) and the
 median is kept, so the shared machine's noise hits both sides alike.
 Usage (from the repo root):
-  python -m bench.bench_train [--steps 50] [--repeats 3] [--threads N] [--cells lstm,gru] [--quick]
+  python -m bench.bench_train [--steps 50] [--repeats 3] [--threads N] [--cells lstm,gru]
+                              [--record-every 10] [--quick]
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--record-every", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="one size only, for a smoke run")
     parser.add_argument("--cells", default=",".join(TORCH), help="comma-separated, of " + ", ".join(TORCH))
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
@@ -79,15 +81,16 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [(64, 50)] if args.quick else [(h, t) for t in (50, 200) for h in (32, 64, 128)]
+    records = -(-args.steps // args.record_every) + 1  # step 0, every N, and the last
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.steps} steps, "
-          f"record_every=10 ({args.steps // 10 + 1} records), batch 32, median of {args.repeats}")
+          f"record_every={args.record_every} ({records} records), batch 32, median of {args.repeats}")
     print(f"{'cell':9}{'H':>5}{'T':>5}{'torch ms/step':>15}{'rnnviz ms/step':>16}{'ratio':>8}"
           f"{'records %':>11}")
     for cell in args.cells.split(","):
         for hidden, seq_len in sizes:
             cfg = rnnviz.RunConfig(cell=cell, task="adding", hidden_size=hidden, seq_len=seq_len,
                                    batch_size=32, steps=args.steps, lr=1e-3, clip_norm=1.0,
-                                   record_every=10, device="cpu")
+                                   record_every=args.record_every, device="cpu")
             plain_loop(cfg.replace(steps=3))  # warm up both paths
             rnnviz_loop(cfg.replace(steps=3))
             plain, ours, records = [], [], []
