@@ -5,9 +5,8 @@ import streamlit as st
 from rnnviz import plots
 from rnnviz.app import ui
 from rnnviz.app.escape import md
+from rnnviz.plots.attention import METRIC_WORDS
 from rnnviz.seq2seq_view import is_seq2seq
-
-METRICS = {"accuracy": "Tokens right", "sequence_accuracy": "Whole outputs right"}
 
 
 def not_seq2seq(run) -> None:
@@ -36,8 +35,8 @@ def by_length(run) -> None:
     same = [n for n in store.names() if n != run.name and is_seq2seq(store.runs[n])
             and store.runs[n].config.task == run.config.task]
     chosen = st.multiselect("Compare with (same task)", same, default=same[-3:], key=f"att.with.{run.name}")
-    metric = st.segmented_control("Accuracy", list(METRICS), default="accuracy", required=True,
-                                  format_func=METRICS.get, key="att.metric")
+    metric = st.segmented_control("Accuracy", list(METRIC_WORDS), default="accuracy", required=True,
+                                  format_func=lambda m: METRIC_WORDS[m].capitalize(), key="att.metric")
     ui.plot(plots.length_accuracy_figure, [run, *(store.runs[n] for n in chosen)], metric=metric)
     other = "none" if run.config.attention != "none" else "additive"
     if st.button(f"Train the same with attention {other}, to compare", disabled=ui.busy(),

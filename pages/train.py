@@ -13,9 +13,15 @@ from rnnviz.fit import size_words, time_words
 from rnnviz.run import Run
 
 
+def view_label(name: str) -> str:
+    """A view's name in the presenter picker: "Loss" as it is, a metric as the charts call it."""
+    label = plots.metric_label(name)
+    return label[:1].upper() + label[1:]
+
+
 def curves(run: Run, names: list[str], live: bool = False) -> None:
     """The chosen views of a run's training curves (one at a time in presenter mode)."""
-    for name in ui.views(names, "view.live" if live else "view.train"):
+    for name in ui.views(names, "view.live" if live else "view.train", view_label):
         key = f"live.{name}" if live else None
         if name == "Loss":
             ui.plot(plots.loss_figure, run, key=key)

@@ -143,6 +143,15 @@ def test_presenter_mode_hides_controls_and_shows_one_view():
     assert at.query_params["presenter"] == "1" and at.query_params["hide"] == "lr,optimizer"
 
 
+def test_presenter_view_picker_names_metrics_in_words():
+    at = train_here(open_app("pages/train.py", {"presenter": "1", "task": "sentiment", "steps": "5"}))
+    picker = widget(at, "view.train")
+    assert list(picker.options) == ["Loss", "Gradient norm", "Validation", "Accuracy",
+                                    "Accuracy on negated sentences"]
+    ok(picker.set_value("negated_accuracy").run())
+    assert len(at.get("plotly_chart")) == 1
+
+
 def test_nonsense_url_parameters_are_named_and_ignored():
     at = open_app("app.py", {"cell": "banana", "lr": "-1", "hidden_size": "abc", "zzz": "1"})
     assert len(at.warning) == 1  # one notice, listing each

@@ -155,6 +155,19 @@ def test_saturation_and_cell_state(runs):
     np.testing.assert_allclose(bar.y, np.bincount(bin_of, minlength=50) / forget.size)
 
 
+def test_metric_figures_name_metrics_in_words():
+    rows = [{"step": s, "loss": 1.0, "grad_norm": 1.0, "grad_norm_clipped": 1.0, "clipped": False,
+             "accuracy": 0.5, "negated_accuracy": s / 4} for s in range(5)]
+    run = rnnviz.Run(config=rnnviz.RunConfig(task="sentiment"), rows=rows,
+                     metric_names=("accuracy", "negated_accuracy"))
+    fig = plots.metric_figure(run, "negated_accuracy")
+    assert fig.layout.title.text.startswith("Training accuracy on negated sentences")
+    assert fig.layout.yaxis.title.text == "share correct"
+    assert fig.layout.yaxis.tickformat == ".0%"
+    np.testing.assert_allclose(trace(fig, "negated_accuracy").y, [0, 0.25, 0.5, 0.75, 1.0])
+    assert plots.metric_label("some_new_metric") == "some new metric"  # unknown names still read
+
+
 def test_metric_and_val_figures(runs):
     text = runs["text"]
     acc = plots.metric_figure(text, "accuracy")

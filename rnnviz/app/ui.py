@@ -179,11 +179,13 @@ def _plot(fig: Any, key: str, presenter: bool) -> None:
     st.plotly_chart(fig, key=key, config={"displaylogo": False}, theme=None if presenter else "streamlit")
 
 
-def views(names: list[str], key: str) -> list[str]:
-    """All views, or in presenter mode the one picked: one big chart at a time on a projector."""
+def views(names: list[str], key: str, label: Callable[[str], str] = str) -> list[str]:
+    """All views, or in presenter mode the one picked (each shown as `label(name)`): one big chart
+    at a time on a projector."""
     if not session().presenter or len(names) < 2:
         return names
-    return [st.segmented_control("View", names, default=names[0], required=True, key=key)]
+    return [st.segmented_control("View", names, default=names[0], required=True, key=key,
+                                 format_func=label)]
 
 
 def grid(n: int, key: str = "grid") -> list[Any]:

@@ -117,6 +117,17 @@ def for_dark(fig: go.Figure) -> go.Figure:
     return fig
 
 
+# What each task metric (a history column) is called on screen; any other name reads with spaces.
+METRIC_LABELS = {"accuracy": "accuracy", "perplexity": "perplexity",
+                 "negated_accuracy": "accuracy on negated sentences",
+                 "sequence_accuracy": "whole outputs right"}
+
+
+def metric_label(name: str) -> str:
+    """A metric's name as the charts and view pickers show it ("accuracy on negated sentences")."""
+    return METRIC_LABELS.get(name, name.replace("_", " "))
+
+
 NO_RECORD = "No record yet: the first one is taken at step 0."  # every view before step 0
 
 

@@ -16,6 +16,7 @@ from rnnviz.plots.style import (
     finish,
     finite_or_nan,
     mark_divergence,
+    metric_label,
     new_figure,
     note,
     run_labels,
@@ -176,11 +177,14 @@ def metric_figure(runs: Run | Sequence[Run], name: str, presenter: bool = False)
     runs = as_runs(runs)
     hints = {"accuracy": "Higher is better; chance level is where an untrained network starts.",
              "perplexity": "Lower is better: the number of equally likely choices the model "
-                           "still hesitates between."}
-    fig = new_figure(f"Training {name}", hints.get(name, ""), STEP_AXIS, name)
+                           "still hesitates between.",
+             "negated_accuracy": "Sentences with a negation (not, never, n't): a model that only "
+                                 "counts good and bad words gets many of them wrong."}
+    label = metric_label(name)
+    fig = new_figure(f"Training {label}", hints.get(name, ""), STEP_AXIS, label)
     having = [(i, r) for i, r in enumerate(runs) if name in r.history.columns]
     if not having:
-        return finish(note(fig, f"No run here reports {name!r}."), presenter)
+        return finish(note(fig, f"No run here reports {label}."), presenter)
     labels = run_labels(runs)
     ys = []
     for i, run in having:
@@ -190,8 +194,8 @@ def metric_figure(runs: Run | Sequence[Run], name: str, presenter: bool = False)
         fig.add_trace(go.Scatter(x=frame["step"].to_numpy(), y=finite_or_nan(y), mode="lines",
                                  name=labels[i], line=dict(color=color(i), width=2.5), meta=name))
         mark_divergence(fig, run, labels[i], color(i), len(runs) > 1)
-    if name == "accuracy":
-        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="accuracy (share correct)")
+    if name.endswith("accuracy"):  # a share of right answers; the chart's title says of what
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="share correct")
     else:
         _log_if_wide(fig, ys)
     return finish(fig, presenter)
