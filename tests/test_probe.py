@@ -9,8 +9,8 @@ from torch import nn
 
 import rnnviz
 from rnnviz import probe
-from rnnviz.cells import RecurrentLayer
-from rnnviz.model import SequenceModel
+from rnnviz.cells import CELLS, RecurrentLayer
+from rnnviz.model import SequenceModel, recurrent_blocks
 from rnnviz.tasks import make_task
 
 TORCH_CELLS = {"rnn_tanh": lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh"),
@@ -129,6 +129,19 @@ def test_param_grad_norms_in_float64():
     for name, p in model.named_parameters():
         if name != "head.bias":
             assert np.isclose(norms[name], 1e-25 * p.numel() ** 0.5, rtol=1e-6), name
+
+
+@pytest.mark.parametrize("cell", ["rnn_tanh", "lstm", "gru"])
+def test_spectra_are_each_blocks_eigenvalues(cell):
+    cfg = rnnviz.RunConfig(cell=cell, hidden_size=12, num_layers=2, bidirectional=True, seq_len=5)
+    model = SequenceModel(cfg, make_task(cfg), torch.Generator().manual_seed(3))
+    found = probe.spectra(model)
+    blocks = recurrent_blocks(model.rnn)
+    assert list(found) == list(blocks) and len(found) == 4 * max(len(CELLS[cell].gates), 1)
+    for key, block in blocks.items():  # numpy in float64, one block at a time: an independent route
+        expected = np.linalg.eigvals(block.detach().double().numpy())
+        distance = np.abs(found[key][:, None] - expected[None, :])
+        assert distance.min(1).max() < 1e-4 and distance.min(0).max() < 1e-4, key
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
