@@ -14,7 +14,7 @@ from rnnviz import lessons
 from rnnviz.config import FIELDS, FieldSpec, RunConfig
 from rnnviz.generate import MAX_LENGTH, TEMPERATURE_RANGE, sample
 from rnnviz.presets import PRESETS
-from rnnviz.run import Run
+from rnnviz.run import LengthAccuracy, Run
 from rnnviz.runfile import load_run, save_run
 from rnnviz.sweeps import cli as sweep_cli
 from rnnviz.tasks import TASKS, Option
@@ -225,7 +225,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"name: {run.name}")
     print(textwrap.fill("config: " + config_text(run.config), 100, subsequent_indent="  "))
     print(summary(run, args.path))
+    if run.length_accuracy is not None:
+        print(length_table(run.length_accuracy))
     return 0
+
+
+def length_table(acc: LengthAccuracy) -> str:
+    """A seq2seq run's greedy-decoding accuracy at each input length, as the Attention page charts it."""
+    lines = ["accuracy by input length (greedy decoding, measured when the run ended):",
+             f"  {'length':>6}  {'tokens right':>12}  {'whole outputs right':>19}"]
+    lines += [f"  {n:>6}  {a:>12.1%}  {w:>19.1%}"
+              for n, a, w in zip(acc.lengths, acc.accuracy, acc.sequence_accuracy, strict=True)]
+    return "\n".join(lines)
 
 
 def config_text(cfg: RunConfig, changed_only: bool = False) -> str:

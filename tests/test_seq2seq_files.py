@@ -35,6 +35,19 @@ def test_records_hold_encoder_decoder_and_attention(attention_run):
     assert acc.lengths[0] == 3 and acc.lengths[-1] == 7 and (np.diff(acc.lengths) > 0).all()
 
 
+def test_show_prints_accuracy_by_length(attention_run, tmp_path, capsys):
+    from rnnviz import cli
+    path = tmp_path / "add.npz"
+    rnnviz.save_run(attention_run, path)
+    assert cli.main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    acc = attention_run.length_accuracy
+    rows = out.split("accuracy by input length")[1].splitlines()[2:]
+    assert len(rows) == len(acc.lengths)
+    for row, n, a, w in zip(rows, acc.lengths, acc.accuracy, acc.sequence_accuracy, strict=True):
+        assert row.split() == [str(n), f"{a:.1%}", f"{w:.1%}"]
+
+
 @pytest.mark.parametrize(("cell", "attention", "task"), [("gru", "none", "reverse"),
                                                           ("rnn_tanh", "dot", "sort")])
 def test_seq2seq_runs_round_trip(cell, attention, task, tmp_path, attention_run):
