@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from rnnviz.model import SequenceModel
+from rnnviz.seq2seq import Seq2Seq
 from rnnviz.tasks import Task
 
 CHUNK = 256  # copies per backward pass: bounds memory (~T * 10 * H floats per copy) on long maps
@@ -30,10 +31,13 @@ class MemoryMap(NamedTuple):
     normalised: np.ndarray  # (R, T) each row over its largest entry (a row of zeros stays 0)
     rows: np.ndarray        # (R,) the output step of each row: every step, or the last one
     measure: str            # in words, what y_t is
+    written: np.ndarray | None = None  # (R,) seq2seq: the token id the decoder wrote at each row
 
 
 def output_measure(task: Task) -> str:
     """What y_t is for this task, in words."""
+    if task.kind == "seq2seq":
+        return "the log-probability of the token the decoder writes (greedy decoding)"
     if task.kind == "classification":
         return "the log-probability of the class the model predicts"
     return "the model's output" if task.output_size == 1 else "the model's output vector"
@@ -60,7 +64,10 @@ def step_outputs(model: SequenceModel, task: Task, u: Tensor, chosen: Tensor | N
 def memory_map(model: SequenceModel, task: Task, x: Tensor, chunk: int = CHUNK) -> MemoryMap:
     """The memory map of one sequence x: (T, ...) or (1, T, ...) as the task's batches hold it.
 
-    Many-to-one tasks (one target per sequence) get the one row of the final output."""
+    Many-to-one tasks (one target per sequence) get the one row of the final output; an
+    encoder-decoder (seq2seq) gets a row per decoder step and a column per encoder step."""
+    if task.kind == "seq2seq":
+        return _seq2seq_map(model, task, x, chunk)
     if x.dim() == (2 if task.input_tokens else 3):
         if len(x) != 1:
             raise ValueError(f"x: one sequence at a time, got a batch of {len(x)}")
@@ -91,10 +98,42 @@ def memory_map(model: SequenceModel, task: Task, x: Tensor, chunk: int = CHUNK) 
         grads[start:start + len(part)] = grad.detach().to("cpu", torch.float64)
     blocks = grads.reshape(len(rows), K, T, -1)  # (R, K, T, I)
     norms = torch.linalg.vector_norm(blocks, dim=(1, 3)).numpy()  # (R, T) Frobenius of each block
+    return MemoryMap(norms, _per_row(norms), rows, output_measure(task))
+
+
+def _seq2seq_map(model: Seq2Seq, task: Task, x: Tensor, chunk: int) -> MemoryMap:
+    """Decoder step t x encoder step s. The decoder reads the tokens it wrote itself (greedy
+    decoding, as the Attention page shows); a choice of token passes no gradient, so y_t depends on
+    x_s through the encoder's final state and, with attention, through what the decoder reads."""
+    x = (x if x.dim() == 2 else x[None]).to(next(model.parameters()).device)
+    if len(x) != 1:
+        raise ValueError(f"x: one sequence at a time, got a batch of {len(x)}")
+    with torch.no_grad():
+        u = model.embed(x)  # (1, T, E): what enters the encoder
+        written = model.greedy(x).logits.argmax(-1)  # (1, T_out)
+    T_out, T = written.shape[1], u.shape[1]
+    grads = torch.empty(T_out, T, u.shape[-1], dtype=torch.float64)
+    for start in range(0, T_out, chunk):
+        rows = list(range(start, min(T_out, start + chunk)))
+        copies = u.expand(len(rows), -1, -1).clone().requires_grad_(True)  # a copy per output row
+        chosen = written.expand(len(rows), -1)
+        with torch.enable_grad():
+            # teacher forcing with its own tokens = greedy decoding, on every copy at once
+            logits = model.decode(x.expand(len(rows), -1), T_out, chosen, 1.0, embedded=copies).logits
+            y = torch.log_softmax(logits, -1).gather(-1, chosen[..., None])[..., 0]  # (N, T_out)
+            seed = torch.zeros_like(y)
+            seed[torch.arange(len(rows)), rows] = 1.0
+            (grad,) = torch.autograd.grad(y, copies, seed)
+        grads[start:start + len(rows)] = grad.detach().to("cpu", torch.float64)
+    norms = torch.linalg.vector_norm(grads, dim=-1).numpy()  # (T_out, T)
+    return MemoryMap(norms, _per_row(norms), np.arange(T_out), output_measure(task), written[0].cpu().numpy())
+
+
+def _per_row(norms: np.ndarray) -> np.ndarray:
+    """Each row over its largest entry (a row of zeros stays 0)."""
     top = norms.max(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        normalised = np.where(top > 0, norms / np.where(top > 0, top, 1.0), 0.0)
-    return MemoryMap(norms, normalised, rows, output_measure(task))
+        return np.where(top > 0, norms / np.where(top > 0, top, 1.0), 0.0)
 
 
 def reach(mm: MemoryMap, threshold: float = 0.01) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Your own input: a sequence a student types, parsed into the model's input for the run's task,
 and the run's views recomputed on it with the weights of a chosen record.
 
-Text tasks read text; the memory tasks (copy, temporal order, Reber) read their symbols; numeric
-tasks read numbers, one column per input feature. Problems raise a ValueError starting "input:"."""
+Text tasks read text; the memory tasks (copy, temporal order, Reber) and the encoder-decoder tasks
+(reverse, sort, add) read their symbols; numeric tasks read numbers, one column per input feature.
+Problems raise a ValueError starting "input:"."""
 
 from __future__ import annotations
 
@@ -41,11 +42,14 @@ def input_kind(task: Task) -> str:
     """"text", "tokens" (a memory task's symbols) or "numbers"."""
     if isinstance(task, TextTask) or task.name == "sentiment":  # characters or words
         return "text"
-    return "tokens" if isinstance(task, Copy | TemporalOrder | Reber) else "numbers"
+    seq2seq = task.kind == "seq2seq"  # an encoder reads digits
+    return "tokens" if seq2seq or isinstance(task, Copy | TemporalOrder | Reber) else "numbers"
 
 
 def symbols(task: Task) -> list[str]:
     """The symbols a token task reads, in the order of its one-hot input."""
+    if task.kind == "seq2seq":
+        return list(task.vocab)
     if isinstance(task, Copy):
         return [*task.vocab, "_", ">"]
     return list(ORDER_SYMBOLS if isinstance(task, TemporalOrder) else REBER_SYMBOLS)
@@ -101,8 +105,12 @@ def _tokens(task: Task, text: str) -> OwnInput:
     if unknown:
         raise ValueError(f"input: unknown symbol(s) {', '.join(map(repr, unknown))}; this task reads "
                          f"{' '.join(names)}")
+    shortest = getattr(task, "min_seq_len", 1)  # an encoder-decoder task's shortest input
+    if len(chars) < shortest:
+        raise ValueError(f"input: {len(chars)} symbol(s); the {task.name} task reads at least {shortest}")
     ids = [names.index(c) for c in chars]
-    return OwnInput(_one_hot(ids, len(names)), chars, [])
+    x = torch.tensor(ids)[None] if task.input_tokens else _one_hot(ids, len(names))  # ids: an embedding
+    return OwnInput(x, chars, [])
 
 
 def _blank(value: Any) -> bool:
@@ -157,8 +165,6 @@ def _numbers(task: Task, value: Any) -> OwnInput:
 
 def parse_input(task: Task, value: Any) -> OwnInput:
     """A student's sequence for `task` as the model's input (see the module docstring)."""
-    if task.kind == "seq2seq":
-        raise ValueError("input: an encoder-decoder run reads its own inputs only (the Attention page)")
     kind = input_kind(task)
     if kind != "numbers" and not isinstance(value, str):
         raise ValueError(f"input: this task reads {kind}; give a string, got {type(value).__name__}")

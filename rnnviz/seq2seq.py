@@ -110,9 +110,11 @@ class Seq2Seq(nn.Module):
         """Greedy decoding: each step reads the model's own previous guess."""
         return self.decode(x, self.task.out_len(x.shape[1]), None, 0.0, traced)
 
-    def encode(self, x: Tensor, traced: bool) -> tuple[Tensor, Tensor, Tensor | None, Trace | None]:
-        """Encoder outputs (B, T, S) and the decoder's start state h0, c0 (L, B, S)."""
-        emb = self.embed(x)  # (B, T, E)
+    def encode(self, x: Tensor, traced: bool, embedded: Tensor | None = None
+               ) -> tuple[Tensor, Tensor, Tensor | None, Trace | None]:
+        """Encoder outputs (B, T, S) and the decoder's start state h0, c0 (L, B, S). `embedded`:
+        x's embedding (B, T, E) given instead of looked up (the memory map differentiates it)."""
+        emb = self.embed(x) if embedded is None else embedded  # (B, T, E)
         if traced:
             memory, trace = self.encoder(emb)
             h_n, c_n = trace.h_n, trace.c_n
@@ -128,8 +130,8 @@ class Seq2Seq(nn.Module):
         return final.view(L, D, *final.shape[1:]).permute(0, 2, 1, 3).flatten(2)
 
     def decode(self, x: Tensor, steps: int, y: Tensor | None, ratio: float,
-               traced: bool = False) -> Decoded:
-        memory, h, c, enc_trace = self.encode(x, traced)
+               traced: bool = False, embedded: Tensor | None = None) -> Decoded:
+        memory, h, c, enc_trace = self.encode(x, traced, embedded)
         if self.attend is None and ratio == 1.0 and not traced:  # every input known: one fused call
             start = torch.full_like(y[:, :1], self.bos)
             emb = self.embed_out(torch.cat([start, y[:, :-1]], 1))  # (B, T_out, E)

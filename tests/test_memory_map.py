@@ -60,3 +60,27 @@ def test_one_sequence_at_a_time():
     with pytest.raises(ValueError, match="^x: one sequence"):
         memory_map(model, task, x.double())
     assert memory_map(model, task, x[0].double()).norms.shape == (12, 12)  # (T, I) works too
+
+
+@pytest.mark.parametrize("cell,attention,task", [("lstm", "none", "reverse"), ("gru", "additive", "sort"),
+                                                 ("rnn_tanh", "dot", "add"), ("lstm", "dot", "reverse")])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_seq2seq_map_matches_the_autograd_jacobian(cell, attention, task, seed):
+    """Decoder step x encoder step, against the Jacobian of the instrumented (traced) decoding path."""
+    model, task_, x = small(cell, task, seed, attention=attention, num_layers=2, bidirectional=True)
+    x = x[:, :7]  # a short input; any length the task takes
+    got = memory_map(model, task_, x, chunk=3)  # several chunks on purpose
+    with torch.no_grad():
+        u = model.embed(x)
+        written = model.greedy(x, traced=True).logits.argmax(-1)  # (1, T_out)
+
+    def log_probs(v):
+        logits = model.decode(x, written.shape[1], written, 1.0, traced=True, embedded=v).logits
+        return torch.log_softmax(logits, -1).gather(-1, written[..., None])[0, :, 0]  # (T_out,)
+
+    jac = torch.autograd.functional.jacobian(log_probs, u)  # (T_out, 1, T, E)
+    want = torch.linalg.vector_norm(jac[:, 0], dim=-1).numpy()
+    assert got.norms.shape == (task_.out_len(7), 7) and (got.written == written[0].numpy()).all()
+    np.testing.assert_allclose(got.norms, want, rtol=1e-8, atol=1e-12 * want.max())
+    np.testing.assert_allclose(got.normalised.max(1), 1.0)
+    assert "decoder" in got.measure

@@ -104,7 +104,17 @@ def test_unknown_words_are_read_as_unk(runs):
     assert own.tokens[1] == "<unk>" and "zyzzyva" in own.notes[0]
 
 
-def test_encoder_decoder_runs_say_they_read_their_own_inputs():
-    task = make_task(RunConfig(cell="gru", task="reverse", seq_len=6))
-    with pytest.raises(ValueError, match="^input: an encoder-decoder"):
-        parse_input(task, "1 2 3")
+@pytest.mark.parametrize(("task", "text", "ids"), [("reverse", "3 1 4", [3, 1, 4]),
+                                                   ("add", "47+85", [4, 7, 10, 8, 5])])
+def test_encoder_decoder_inputs_are_their_symbols(task, text, ids):
+    own = parse_input(make_task(RunConfig(cell="gru", task=task, seq_len=6)), text)
+    assert own.x.tolist() == [ids] and own.tokens == list(text.replace(" ", ""))
+
+
+@pytest.mark.parametrize(("task", "text", "says"), [("reverse", "3 x 4", "unknown symbol(s) 'x'"),
+                                                    ("reverse", "3", "reads at least 2"),
+                                                    ("add", "4+", "reads at least 3")])
+def test_bad_encoder_decoder_inputs_are_named(task, text, says):
+    with pytest.raises(ValueError, match="^input: ") as err:
+        parse_input(make_task(RunConfig(cell="gru", task=task, seq_len=6)), text)
+    assert says in str(err.value)

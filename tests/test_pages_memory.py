@@ -75,3 +75,22 @@ def test_a_run_without_weights_says_so():
     assert any("kept no weights" in plain(w.value) for w in at.warning)
     ok(at.switch_page("pages/gradients.py").run())
     assert any("did not keep them" in i.value for i in at.info)
+
+
+def test_encoder_decoder_run_gets_its_memory_map_on_a_probe_and_on_own_input():
+    at = train_here(open_app("pages/train.py"), {"w.task": "reverse", "w.cell": "gru", "w.seq_len": 6})
+    ok(at.switch_page("pages/memory.py").run())
+    run = current(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and titles(at)[0].startswith("Memory map: which inputs each output used")
+    spec = json.loads(charts[0].proto.spec)
+    heatmap = spec["data"][0]
+    assert heatmap["z"]["shape"] == "6, 6"  # decoder steps x encoder steps
+    assert spec["layout"]["yaxis"]["title"]["text"] == "decoder step: token written"
+    assert any("Attention page" in c.value for c in at.caption)
+    ok(at.segmented_control(key=f"mem.source.{run.name}").set_value("Your own input").run())
+    ok(at.text_area(key=f"mem.own.{run.name}").set_value("3 1 4 1 5 9 2 6").run())
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert heatmap["z"]["shape"] == "8, 8"  # any length the task reads
+    ok(at.text_area(key=f"mem.own.{run.name}").set_value("3 1 x").run())
+    assert any("unknown symbol(s) 'x'" in plain(e.value) for e in at.error) and not at.get("plotly_chart")

@@ -77,3 +77,17 @@ def test_the_memory_claim_measures_adding_runs_only():
     share = first_marker_share(train(cfg))
     assert 0 < share <= 1
     assert math.isnan(first_marker_share(train(cfg.replace(task="sine"))))
+
+
+def test_the_seq2seq_map_figure_labels_decoder_rows_with_what_was_written():
+    model, task = model_and_task("gru", "sort")
+    own = parse_input(task, "3 1 4 1 5")
+    mm = memory_map(model, task, own.x)
+    written = [task.output_vocab[int(i)] for i in mm.written]
+    fig = memory_map_figure(mm, own.tokens, step=40, written=written)
+    heat = fig.data[0]
+    np.testing.assert_allclose(heat.z, np.where(mm.normalised > 0, np.log10(
+        np.clip(mm.normalised, 10.0 ** -DECADES, None)), np.nan))
+    assert list(fig.layout.yaxis.ticktext) == [f"{t}: {w}" for t, w in enumerate(written)]
+    assert list(fig.layout.xaxis.ticktext) == own.tokens
+    assert fig.layout.xaxis.title.text == "input s (time →)" and "step 40" in fig.layout.title.text

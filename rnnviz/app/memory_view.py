@@ -1,5 +1,6 @@
 """The Memory page's body: the memory map, the cell inspector, and hidden states, gates and (text)
-next-token guesses, all on a probe sequence or the student's own input, with a chosen record's weights."""
+next-token guesses, all on a probe sequence or the student's own input, with a chosen record's weights
+(an encoder-decoder: its memory map, decoder step x encoder step)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rnnviz.memory_map import memory_map
 from rnnviz.own_input import next_probabilities, run_on_input
 from rnnviz.plots.memory_map import memory_map_figure
 from rnnviz.plots.next_token import next_token_figure
-from rnnviz.tasks import make_task
+from rnnviz.run import Run
+from rnnviz.tasks import Seq2SeqTask, make_task
 from rnnviz.tasks.text import TextTask
 from rnnviz.weights import model_at
 
@@ -22,10 +24,8 @@ MAP, INSPECTOR, HIDDEN, GATES, NEXT = "Memory map", "Cell inspector", "Hidden st
 def body() -> None:
     run = ui.current_run()
     task = make_task(run.config)
-    if task.kind == "seq2seq":  # two recurrent stacks: the map and inspector read one
-        st.info("The memory map and the cell inspector follow one recurrent stack; this encoder-decoder "
-                "run has two. Its Attention page shows which inputs each output reads.")
-        st.page_link("pages/attention.py", label="Open Attention", icon=":material/visibility:")
+    if task.kind == "seq2seq":
+        encoder_decoder(run, task)
         return
     picked = memory_input.pick(run, task)
     if picked is None:
@@ -61,4 +61,19 @@ def body() -> None:
         else:
             ui.plot(next_token_figure, next_probabilities(model, picked.own), task.vocab, tokens, step=step,
                     key="mem.next")
+    ui.how_to_read(run.config.cell, "memory")
+
+
+def encoder_decoder(run: Run, task: Seq2SeqTask) -> None:
+    """An encoder-decoder run: its memory map, decoder step x encoder step. The cell inspector and
+    the state views follow one recurrent stack, and this run has two."""
+    picked = memory_input.pick(run, task)
+    if picked is not None:
+        mm = memory_map(model_at(run, picked.record), task, picked.own.x)
+        written = [task.output_vocab[int(i)] for i in mm.written]
+        ui.plot(memory_map_figure, mm, picked.own.tokens, run.records[picked.record].step, None,
+                written=written, key="mem.map")
+    st.caption("The cell inspector follows one recurrent stack and this run has two (an encoder and a "
+               "decoder): here, the memory map. Where the decoder looks is on the Attention page.")
+    st.page_link("pages/attention.py", label="Open Attention", icon=":material/visibility:")
     ui.how_to_read(run.config.cell, "memory")

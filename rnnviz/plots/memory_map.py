@@ -27,15 +27,35 @@ def _ticks(fig: go.Figure, tokens: list[str] | None, T: int, rows: bool) -> None
                          title_text="output after reading … (time ↓)")
 
 
+def _written_ticks(fig: go.Figure, written: list[str]) -> None:
+    """A seq2seq map's rows: each decoder step with the token it wrote."""
+    every = math.ceil(len(written) / MAX_TICKS)
+    labels = [f"{t}: {w}" for t, w in enumerate(written)]
+    fig.update_yaxes(tickmode="array", tickvals=list(range(0, len(labels), every)), ticktext=labels[::every],
+                     title_text="decoder step: token written")
+
+
 def memory_map_figure(mm: MemoryMap, tokens: list[str] | None = None, step: int | None = None,
-                      marks: list[int] | None = None, presenter: bool = False) -> go.Figure:
+                      marks: list[int] | None = None, presenter: bool = False,
+                      written: list[str] | None = None) -> go.Figure:
     """Heatmap of log10 of the normalised map (rows: output steps); a curve for a single row.
-    `marks`: input steps to point at (the adding problem's two marked numbers)."""
+    `marks`: input steps to point at (the adding problem's two marked numbers). `written`: a seq2seq
+    map's rows, the token the decoder wrote at each step (its columns are the encoder's inputs)."""
     T = mm.norms.shape[1]
-    reaches = reach(mm)
     at = f", at step {step}" if step is not None else ""
     floored = np.log10(np.clip(mm.normalised, 10.0 ** -DECADES, None))
     hover = np.char.mod("%.2e", mm.norms)
+    if written is not None:
+        hint = (f"y_t = {mm.measure}. Each row over the encoder input it depends on most: bright = "
+                f"that input shapes what the decoder writes, dark = {DECADES}+ decades less. Attention "
+                "shows where the decoder looks; this shows what its output depends on.")
+        fig = new_figure(f"Memory map: which inputs each output used{at}", hint, "encoder input s",
+                         "decoder step t")
+        _heatmap(fig, mm, floored, hover, "output t=%{y}, input s=%{x}")
+        _ticks(fig, tokens, T, rows=False)
+        _written_ticks(fig, written)
+        return finish(fig, presenter)
+    reaches = reach(mm)
     if len(mm.rows) == 1:
         hint = (f"y_T = {mm.measure} at the last step: how much it depends on each input, over the "
                 f"strongest one (log scale). Falling steeply to the left = a short memory. The earliest "
@@ -53,13 +73,7 @@ def memory_map_figure(mm: MemoryMap, tokens: list[str] | None = None, step: int 
                 f"memory; colour far to the left is long reach. Median reach (≥ 1% of the strongest): "
                 f"{int(np.median(reaches))} steps back.")
         fig = new_figure(f"Memory map: which inputs each output used{at}", hint, TIME_AXIS, "output step t")
-        fig.add_trace(go.Heatmap(
-            z=np.where(mm.normalised > 0, floored, np.nan), x=np.arange(T), y=mm.rows, customdata=hover,
-            colorscale=SEQUENTIAL, zmin=-DECADES, zmax=0, meta="map",
-            colorbar=dict(title=dict(text="log10 share of the row's max", side="right")),
-            hovertemplate="output t=%{y}, input s=%{x}<br>‖∂y_t/∂x_s‖ = %{customdata}<extra></extra>"))
-        fig.update_yaxes(autorange="reversed")
-        fig.update_layout(height=min(760, 330 + 10 * len(mm.rows)))  # rows tall enough to read
+        _heatmap(fig, mm, floored, hover, "output t=%{y}, input s=%{x}")
         _ticks(fig, tokens, T, rows=True)
     for s in marks or []:
         fig.add_vline(x=s, line=dict(color=REFERENCE, dash="dash", width=1.5))
@@ -67,3 +81,14 @@ def memory_map_figure(mm: MemoryMap, tokens: list[str] | None = None, step: int 
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="marked inputs", meta="marks",
                                  line=dict(color=REFERENCE, dash="dash", width=1.5)))
     return finish(fig, presenter)
+
+
+def _heatmap(fig: go.Figure, mm: MemoryMap, floored: np.ndarray, hover: np.ndarray, where: str) -> None:
+    T = mm.norms.shape[1]
+    fig.add_trace(go.Heatmap(
+        z=np.where(mm.normalised > 0, floored, np.nan), x=np.arange(T), y=mm.rows, customdata=hover,
+        colorscale=SEQUENTIAL, zmin=-DECADES, zmax=0, meta="map",
+        colorbar=dict(title=dict(text="log10 share of the row's max", side="right")),
+        hovertemplate=where + "<br>‖∂y_t/∂x_s‖ = %{customdata}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=min(760, 330 + 10 * len(mm.rows)))  # rows tall enough to read
