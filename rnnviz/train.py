@@ -86,7 +86,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     device = resolve_device(cfg.device)
     # One generator per purpose: the same seed gives the same run, whatever else is running.
     init_gen, data_gen = (torch.Generator().manual_seed(cfg.seed + k) for k in (0, 1))
-    probe = [t.to(device) for t in task.batch(cfg.probe_size, torch.Generator().manual_seed(cfg.seed + 2))]
+    probe_gen = torch.Generator().manual_seed(cfg.seed + 2)
+    probe = [t.to(device) for t in task.probe_batch(cfg.probe_size, probe_gen)]
     val = [t.to(device) for t in task.batch(max(cfg.batch_size, 32),
                                             torch.Generator().manual_seed(cfg.seed + 3), split="val")]
     seq2seq = task.kind == "seq2seq"  # encoder-decoder: its model, decoder inputs and records

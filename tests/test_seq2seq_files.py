@@ -159,3 +159,14 @@ def test_a_stopped_run_skips_the_closing_evaluation():
                        on_record=lambda run: stop.set(), stop=stop)
     assert run.status == "stopped" and run.length_accuracy is None
     assert run.records[-1].decoder_hidden is not None  # its closing record is a seq2seq one
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_runs_trained_on_mixed_lengths_keep_a_full_length_probe_and_load_back(seed, tmp_path):
+    """min_len draws each training batch's length; the probe (and so the run file) stays seq_len
+    long. Before, the probe took a drawn length and the file was refused on loading."""
+    cfg = rnnviz.RunConfig(cell="gru", task="reverse", attention="additive", seed=seed,
+                           task_options={"min_len": 2}, **TINY)
+    run = rnnviz.train(cfg)
+    assert run.probe_inputs.shape == (3, 7) and run.records[-1].hidden[0].shape[:2] == (3, 7)
+    round_trip(run, tmp_path)  # loads it back three ways, each the same run

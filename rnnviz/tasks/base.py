@@ -83,6 +83,10 @@ class Task:
         """A batch drawn with `generator` only (never the global RNG). split: "train" or "val"."""
         raise NotImplementedError
 
+    def probe_batch(self, batch_size: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """The fixed batch that records look at: a training batch, seq_len steps long."""
+        return self.batch(batch_size, generator)
+
     def tokens(self, x: Tensor) -> list[list[str]] | None:
         """Per sequence, per step, the text of the input (text tasks), else None."""
         return None

@@ -79,6 +79,11 @@ class Seq2SeqTask(Task):
                                        generator=generator))
         return self.batch_of_length(batch_size, length, generator)
 
+    def probe_batch(self, batch_size: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Always seq_len long, whatever min_len draws for training batches: a run file's probe
+        is (probe_size, seq_len), and the longest inputs show the bottleneck best."""
+        return self.batch_of_length(batch_size, self.seq_len, generator)
+
     def tokens(self, x: Tensor) -> list[list[str]]:
         return [[self.vocab[int(i)] for i in row] for row in x]
 
