@@ -21,7 +21,7 @@ from rnnviz.config import RunConfig
 from rnnviz.generate import RECORD_LENGTH, generates_text
 from rnnviz.model import EMBED_SIZE
 from rnnviz.tasks import TASKS, Task, make_task
-from rnnviz.weights import keep_per_record
+from rnnviz.weights import kept_count, kept_every
 
 F32 = 4
 # Floats torch keeps per sequence, time step and hidden unit of one layer and direction, measured
@@ -140,8 +140,8 @@ def memory(cfg: RunConfig, sizes: Sizes) -> dict[str, float]:
         "task data": sizes.task_bytes + (P + 2 * val) * T * (x_bytes + 8),
         "records": record_count(cfg) * record_bytes(cfg) + P * T * x_bytes,  # + probe_inputs
         "history": cfg.steps * HISTORY_ROW_BYTES,
-        # the final weights, and a copy at every record when they fit (rnnviz.weights)
-        "weights": F32 * params * (1 + (records if keep_per_record(params, records) else 0)),
+        # the final weights, and a copy at the records that keep one (rnnviz.weights)
+        "weights": F32 * params * (1 + kept_count(records, kept_every(params, records))),
         "allocator slack": ALLOCATOR_SLACK,
     }
     # one-hot inputs are built as int64, then converted: both exist for a moment

@@ -20,7 +20,7 @@ from rnnviz.probe import look_inside, param_grad_norms, total_norm
 from rnnviz.run import Record, Run
 from rnnviz.seq2seq_probe import accuracy_by_length, default_lengths, look_inside_seq2seq
 from rnnviz.tasks import Task, make_task
-from rnnviz.weights import keep_per_record, weights_of
+from rnnviz.weights import keeps_weights, kept_every, weights_of
 
 Callback = Callable[[Run], None]
 
@@ -96,7 +96,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     # the loss on training windows in eval mode, at every record: the other side of the val gap
     seen = [t.to(device) for t in task.batch(len(val[0]), torch.Generator().manual_seed(cfg.seed + 5))]
     params = list(model.parameters())
-    per_record_weights = keep_per_record(sum(p.numel() for p in params), record_count(cfg))
+    every = kept_every(sum(p.numel() for p in params), record_count(cfg))  # records keeping weights
     optimizer = make_optimizer(cfg, params)
     val_baseline, val_unseen = task.val_baseline()
     run = Run(config=cfg, baseline_loss=float(task.baseline_loss), device=str(device),
@@ -128,8 +128,9 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
             run.rows.append({"step": step, "loss": loss_value, "grad_norm": before,
                              "grad_norm_clipped": after, "clipped": after < before, **metrics})
         if is_record:
+            keep = keeps_weights(len(run.records), step == cfg.steps, every) and not diverged
             run.records.append(inside(step, model, task, cfg, probe, val, raw_grads, param_grad_norms(model),
-                                      seen, keep_weights=per_record_weights and not diverged))
+                                      seen, keep_weights=keep))
             run.elapsed_s = time.perf_counter() - started
             if on_record is not None and not diverged:
                 notify(on_record, run)
@@ -145,7 +146,7 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(inside(step, model, task, cfg, probe, val, {}, {}, seen, per_record_weights))
+        run.records.append(inside(step, model, task, cfg, probe, val, {}, {}, seen, every > 0))  # the last
     if seq2seq and run.status == "finished":  # not after Stop: it must act within a second
         run.length_accuracy = accuracy_by_length(model, default_lengths(task), seed=cfg.seed + 5)
     final = weights_of(model)

@@ -1,7 +1,7 @@
 """A model's weights as plain arrays: kept in records and run files, and turned back into a model.
 
-A run keeps its final weights, and the weights at every record when they fit `PER_RECORD_BUDGET`
-(with the run's own record count), so a saved run can be sampled and probed again at any record."""
+A run keeps its final weights, and the weights at every record, or at evenly spaced records, as many
+as fit `PER_RECORD_BUDGET`, so a saved run can be sampled and probed again along its training."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from rnnviz.tasks import Task
 PER_RECORD_BUDGET = 16 * 2**20  # bytes of weights over all of a run's records (float32): a class
 #                                  server keeps a few runs per student in memory
 
-__all__ = ["PER_RECORD_BUDGET", "check_weights", "expected_shapes", "keep_per_record", "model_at",
-           "weights_of"]
+__all__ = ["PER_RECORD_BUDGET", "check_weights", "expected_shapes", "kept_count", "kept_every",
+           "keeps_weights", "model_at", "weights_of"]
 
 
 def weights_of(model: torch.nn.Module) -> dict[str, np.ndarray]:
@@ -23,9 +23,26 @@ def weights_of(model: torch.nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().to("cpu", torch.float32).numpy().copy() for k, v in model.state_dict().items()}
 
 
-def keep_per_record(parameter_count: int, record_count: int) -> bool:
-    """Whether the weights at every record fit the budget (the final weights are always kept)."""
-    return 4 * parameter_count * record_count <= PER_RECORD_BUDGET
+def kept_every(parameter_count: int, record_count: int) -> int:
+    """Keep the weights at every k-th record and the last one, with the smallest k whose copies fit
+    the budget: 1 keeps them all, 0 none (two copies are over it). The final weights are kept
+    apart from these, always."""
+    for every in range(1, max(record_count, 1) + 1):
+        if 4 * parameter_count * kept_count(record_count, every) <= PER_RECORD_BUDGET:
+            return every
+    return 0
+
+
+def kept_count(record_count: int, every: int) -> int:
+    """How many of `record_count` records keep their weights with kept_every's `every`."""
+    if every == 0 or record_count == 0:
+        return 0
+    return len(range(0, record_count, every)) + (1 if (record_count - 1) % every else 0)
+
+
+def keeps_weights(index: int, last: bool, every: int) -> bool:
+    """Whether record `index` (the run's `last` one or not) keeps its weights, as kept_every says."""
+    return every > 0 and (index % every == 0 or last)
 
 
 def expected_shapes(cfg: RunConfig, task: Task | None = None) -> dict[str, tuple[int, ...]]:

@@ -7,7 +7,7 @@ import torch
 from rnnviz import train
 from rnnviz.config import RunConfig
 from rnnviz.runfile import run_from_bytes, run_to_bytes
-from rnnviz.weights import keep_per_record, model_at
+from rnnviz.weights import PER_RECORD_BUDGET, kept_count, kept_every, model_at
 
 CFG = RunConfig(cell="lstm", task="sine", hidden_size=8, seq_len=12, steps=20, record_every=10, probe_size=2)
 
@@ -73,6 +73,25 @@ def test_damaged_weights_are_refused_with_the_name(run, damage, message):
     assert "weights/head" in str(err.value)
 
 
-def test_weights_per_record_only_within_the_budget():
-    assert keep_per_record(30_000, 101)
-    assert not keep_per_record(2_000_000, 101)
+@pytest.mark.parametrize(("params", "records"), [(97, 21), (17_473, 51), (60_202, 21), (226_860, 13),
+                                                 (30_000, 101), (300_000, 2), (1, 1), (5_000, 1000)])
+def test_weights_are_kept_at_evenly_spaced_records_within_the_budget(params, records):
+    every = kept_every(params, records)
+    count = kept_count(records, every)
+    assert 4 * params * count <= PER_RECORD_BUDGET
+    if every > 1:  # the next smaller stride would be over the budget
+        assert 4 * params * kept_count(records, every - 1) > PER_RECORD_BUDGET
+    if every == 0:
+        assert 4 * params * 2 > PER_RECORD_BUDGET or records == 0
+    else:  # the first and the last record always among them
+        kept = [i for i in range(records) if i % every == 0 or i == records - 1]
+        assert len(kept) == count and kept[0] == 0 and kept[-1] == records - 1
+
+
+def test_a_run_over_the_budget_keeps_weights_along_its_training(monkeypatch):
+    monkeypatch.setattr("rnnviz.weights.PER_RECORD_BUDGET", 4 * 2 * 1200)  # room for 2 copies
+    run = train(RunConfig(cell="rnn_tanh", hidden_size=32, seq_len=8, steps=40, record_every=5,
+                          probe_size=2))  # 9 records of 1,185 weights
+    kept = [i for i, r in enumerate(run.records) if r.weights is not None]
+    assert kept == [0, 8] and run.weights is not None
+    model_at(run, 8)  # the last record's weights rebuild the model
