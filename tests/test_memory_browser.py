@@ -56,3 +56,12 @@ def test_memory_page_on_a_projector(server):
     with harness.browser() as chrome:
         visit(chrome, server.url + RUN + "&presenter=1", (1024, 768),
               ["Memory map", "Cell inspector", "Gates"], "presenter-1024x768-memory")
+
+
+def test_memory_page_for_an_encoder_decoder(server):
+    """Its memory map (decoder step x encoder step), at a desk and on a projector."""
+    seq2seq = "train?cell=gru&task=reverse&hidden_size=16&seq_len=6&steps=40&record_every=20&attention=dot"
+    with harness.browser() as chrome:
+        visit(chrome, server.url + seq2seq, (1440, 900), [""], "memory-seq2seq-1440x900")
+        visit(chrome, server.url + seq2seq + "&presenter=1", (1024, 768), [""],
+              "presenter-1024x768-memory-seq2seq")
