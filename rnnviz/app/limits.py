@@ -14,6 +14,9 @@ from rnnviz.fit import shrink_to_fit
 from rnnviz.tasks import make_task
 
 STOP_WITHIN_S = 1.0  # a training step takes at most this long, so Stop acts within about a second
+# A text, CSV or sweep results file a student uploads. Run files may be larger: the server-wide cap
+# (.streamlit/config.toml maxUploadSize) fits any run this server trains, so a downloaded run opens again.
+UPLOAD_MB = 5
 
 # field -> the Settings attribute that caps it on this server (its size costs memory and time)
 CAPS = {"hidden_size": "max_hidden", "num_layers": "max_layers", "seq_len": "max_seq_len",

@@ -11,6 +11,7 @@ import streamlit as st
 from rnnviz import plots
 from rnnviz.app import live, ui
 from rnnviz.app.escape import md, problem
+from rnnviz.app.limits import UPLOAD_MB
 from rnnviz.app.sweep_job import SweepJob
 from rnnviz.app.sweep_plan import MAX_SEEDS, SWEPT, Request, check
 from rnnviz.cells import CELLS
@@ -151,7 +152,8 @@ def files(s: SweepState) -> None:
                              icon=":material/download:", on_click="ignore")
         left.download_button("Download results (.csv)", s.table.to_csv(index=False).encode(), "sweep.csv",
                              icon=":material/download:", on_click="ignore")
-    upload = right.file_uploader("Open a results file", type=["parquet", "csv"], key="sw.upload")
+    upload = right.file_uploader("Open a results file", type=["parquet", "csv"], key="sw.upload",
+                                 max_upload_size=UPLOAD_MB)
     if upload is not None and upload.file_id not in s.seen_uploads:
         s.seen_uploads.add(upload.file_id)
         try:

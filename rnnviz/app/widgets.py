@@ -13,6 +13,7 @@ import streamlit as st
 from rnnviz.app import form
 from rnnviz.app.escape import md
 from rnnviz.app.inputs import read_upload
+from rnnviz.app.limits import UPLOAD_MB
 from rnnviz.app.session import Session
 from rnnviz.config import RunConfig
 from rnnviz.tasks import TASKS, make_task
@@ -37,7 +38,7 @@ def upload_text(session: Session, task: str, name: str, kind: str, what: str) ->
     previous text stays."""
     key = f"w.opt.{task}.{name}"
     upload = st.file_uploader(f"Upload a {what} (.{kind}, UTF-8)", type=[kind], key=f"{key}.upload",
-                              disabled=session.busy)
+                              disabled=session.busy, max_upload_size=UPLOAD_MB)
     if upload is not None and session.new_upload(upload.file_id):
         try:
             ss[key] = read_upload(task, name, upload.getvalue(), upload.name)
