@@ -54,7 +54,7 @@ def _blocks(weights: dict[str, np.ndarray], cell: str) -> dict[str, np.ndarray]:
     gates = CELLS[cell].gates
     out = {}
     for name, array in weights.items():
-        short = name.removeprefix("rnn.")
+        short = name.removeprefix("rnn.").removeprefix("encoder.")  # the stack records look at
         if not short.startswith("weight_hh"):
             continue
         for gate, block in zip(gates or ("",), np.split(np.asarray(array), len(gates or "x")), strict=True):

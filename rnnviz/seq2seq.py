@@ -99,6 +99,10 @@ class Seq2Seq(nn.Module):
         """The encoder: what the single-stack views (spectra, hidden states) look at."""
         return self.encoder
 
+    def _inputs(self, x: Tensor) -> Tensor:
+        """What enters the encoder (B, T, E), as SequenceModel._inputs: the cell inspector reads it."""
+        return self.embed(x)
+
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         """Training: logits (B, T_out, V), reading y's tokens as cfg.teacher_forcing says.
         Without y: greedy decoding (the evaluation)."""

@@ -71,6 +71,22 @@ def test_step_jacobians_match_autograd_and_finite_differences(cell, seed):
 
 
 @pytest.mark.parametrize("cell", CELLS)
+def test_an_encoder_decoders_encoder_is_inspected_too(cell):
+    """A seq2seq model's records look at its encoder: the inspector reads that stack, the same way."""
+    model, x = small(cell, 5, task="reverse", num_layers=2, attention="dot")
+    for layer in (0, 1):
+        J = local_jacobians(model, x, layer)
+        inputs = layer_inputs(model, x, layer)[0].detach()
+        for t in (1, 6):
+            want = torch.autograd.functional.jacobian(unroll(model, inputs, layer, t, t),
+                                                      state_at(model, x, layer, t - 1))
+            torch.testing.assert_close(J[t], want, rtol=1e-9, atol=1e-12)
+    ins = inspect_step(model, x, 3, 2, layer=1)
+    _, hs, _ = layer_inputs(model, x, 1)
+    np.testing.assert_allclose(ins.h_t, hs[3].detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
 def test_the_chain_is_the_jacobian_across_many_steps(cell):
     model, x = small(cell, 3)
     inputs = layer_inputs(model, x, 0)[0].detach()

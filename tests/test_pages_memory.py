@@ -82,7 +82,9 @@ def test_encoder_decoder_run_gets_its_memory_map_on_a_probe_and_on_own_input():
     ok(at.switch_page("pages/memory.py").run())
     run = current(at)
     charts = at.get("plotly_chart")
-    assert len(charts) == 1 and titles(at)[0].startswith("Memory map: which inputs each output used")
+    assert titles(at)[0].startswith("Memory map: which inputs each output used")
+    assert any(n.startswith("Gradient through the chain") for n in titles(at))  # the encoder's inspector
+    assert len(at.latex) >= 3  # a GRU's equations with this step's numbers
     spec = json.loads(charts[0].proto.spec)
     heatmap = spec["data"][0]
     assert heatmap["z"]["shape"] == "6, 6"  # decoder steps x encoder steps
@@ -92,5 +94,6 @@ def test_encoder_decoder_run_gets_its_memory_map_on_a_probe_and_on_own_input():
     ok(at.text_area(key=f"mem.own.{run.name}").set_value("3 1 4 1 5 9 2 6").run())
     heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     assert heatmap["z"]["shape"] == "8, 8"  # any length the task reads
+    assert at.slider(key=f"mem.t.{run.name}").max == 7  # the inspector's steps: the typed input's
     ok(at.text_area(key=f"mem.own.{run.name}").set_value("3 1 x").run())
     assert any("unknown symbol(s) 'x'" in plain(e.value) for e in at.error) and not at.get("plotly_chart")

@@ -38,6 +38,19 @@ def test_sigma_max_is_the_spectral_norm_of_each_block_and_never_below_rho(runs, 
     assert np.isnan(sigma_max(np.array([[np.inf]])))
 
 
+@pytest.mark.parametrize("cell", ["rnn_tanh", "gru"])
+def test_an_encoder_decoders_sigma_max_is_its_encoders(cell):
+    """The records' spectra are the encoder's: σ_max reads the encoder's W_hh (it was nan before)."""
+    run = train(RunConfig(cell=cell, task="reverse", hidden_size=6, seq_len=5, steps=4, record_every=2,
+                          batch_size=8))
+    sigmas = singular_values(run)
+    assert list(sigmas) == list(run.records[0].spectral_radius)
+    for i, record in enumerate(run.records):
+        blocks = np.split(record.weights["encoder.weight_hh_l0"].astype(np.float64), len(sigmas))
+        for values, block in zip(sigmas.values(), blocks, strict=True):
+            assert values[i] == pytest.approx(np.linalg.svd(block, compute_uv=False)[0], rel=1e-9)
+
+
 @pytest.mark.parametrize("cell", ["rnn_tanh", "lstm", "gru"])
 def test_the_product_of_jacobians_stays_under_the_bound_where_it_applies(runs, cell):
     run = runs[cell]

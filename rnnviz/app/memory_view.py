@@ -1,6 +1,6 @@
 """The Memory page's body: the memory map, the cell inspector, and hidden states, gates and (text)
 next-token guesses, all on a probe sequence or the student's own input, with a chosen record's weights
-(an encoder-decoder: its memory map, decoder step x encoder step)."""
+(an encoder-decoder: its memory map, decoder step x encoder step, and the encoder's cell inspector)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ from rnnviz.tasks.text import TextTask
 from rnnviz.weights import model_at
 
 MAP, INSPECTOR, HIDDEN, GATES, NEXT = "Memory map", "Cell inspector", "Hidden states", "Gates", "Next token"
+ENCODER_INSPECTOR = "Cell inspector (encoder)"
+
+
+def layer_picker(run: Run) -> int:
+    """The layer the inspector (and the state views) follow: the last one unless picked."""
+    if run.config.num_layers == 1:
+        return -1
+    layers = list(range(run.config.num_layers))
+    return st.selectbox("Layer (cell inspector, hidden states, gates)", layers, index=layers[-1],
+                        key=f"mem.layer.{run.name}")
 
 
 def body() -> None:
@@ -34,11 +44,7 @@ def body() -> None:
     model = model_at(run, picked.record)
     x, tokens = picked.own.x, picked.own.tokens
     step = run.records[picked.record].step
-    layer = -1
-    if run.config.num_layers > 1:
-        layers = list(range(run.config.num_layers))
-        layer = st.selectbox("Layer (cell inspector, hidden states, gates)", layers, index=layers[-1],
-                             key=f"mem.layer.{run.name}")
+    layer = layer_picker(run)
     names = [MAP, INSPECTOR, HIDDEN] + ([GATES] if run.records[0].gates and run.records[0].gates[0] else [])
     names += [NEXT] if isinstance(task, TextTask) else []
     mine = run_on_input(run, picked.record, model, task, picked.own)
@@ -65,15 +71,23 @@ def body() -> None:
 
 
 def encoder_decoder(run: Run, task: Seq2SeqTask) -> None:
-    """An encoder-decoder run: its memory map, decoder step x encoder step. The cell inspector and
-    the state views follow one recurrent stack, and this run has two."""
+    """An encoder-decoder run: its memory map, decoder step x encoder step, and the cell inspector
+    on the encoder (the stack its records look at)."""
     picked = memory_input.pick(run, task)
     if picked is not None:
-        mm = memory_map(model_at(run, picked.record), task, picked.own.x)
-        written = [task.output_vocab[int(i)] for i in mm.written]
-        ui.plot(memory_map_figure, mm, picked.own.tokens, run.records[picked.record].step, None,
-                written=written, key="mem.map")
-    st.caption("The cell inspector follows one recurrent stack and this run has two (an encoder and a "
-               "decoder): here, the memory map. Where the decoder looks is on the Attention page.")
+        model = model_at(run, picked.record)
+        layer = layer_picker(run)
+        for name in ui.views([MAP, ENCODER_INSPECTOR], "view.memory"):
+            if name == MAP:
+                mm = memory_map(model, task, picked.own.x)
+                written = [task.output_vocab[int(i)] for i in mm.written]
+                ui.plot(memory_map_figure, mm, picked.own.tokens, run.records[picked.record].step, None,
+                        written=written, key="mem.map")
+            else:
+                if run.config.bidirectional:
+                    st.caption("A bidirectional encoder: the inspector follows its forward direction.")
+                inspector(run, picked.record, model, picked.own.x, picked.own.tokens, layer)
+    st.caption("The cell inspector follows the encoder, whose states the records keep. Where the decoder "
+               "looks is on the Attention page; the Hidden states and Gates pages show both sides.")
     st.page_link("pages/attention.py", label="Open Attention", icon=":material/visibility:")
     ui.how_to_read(run.config.cell, "memory")
