@@ -9,6 +9,7 @@ its own entry (t_n, k_n); the rows of a copy's input gradient are then the block
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -83,19 +84,8 @@ def memory_map(model: SequenceModel, task: Task, x: Tensor, chunk: int = CHUNK) 
             first = step_outputs(model, task, u, chosen)
     K = first.shape[-1]
     rows = np.arange(T) if task.targets == "every" else np.array([T - 1])
-    # one copy per (row, k) entry of the output
     entries = [(int(t), k) for t in rows for k in range(K)]
-    grads = torch.empty(len(entries), T, u.shape[-1], dtype=torch.float64)
-    for start in range(0, len(entries), chunk):
-        part = entries[start:start + chunk]
-        copies = u.expand(len(part), -1, -1).clone().requires_grad_(True)  # (N, T, I)
-        with torch.enable_grad():
-            y = step_outputs(model, task, copies, chosen)  # (N, T, K)
-            seed = torch.zeros_like(y)
-            index = torch.arange(len(part))
-            seed[index, [t for t, _ in part], [k for _, k in part]] = 1.0
-            (grad,) = torch.autograd.grad(y, copies, seed)
-        grads[start:start + len(part)] = grad.detach().to("cpu", torch.float64)
+    grads = _entry_gradients(u, lambda copies: step_outputs(model, task, copies, chosen), entries, chunk)
     blocks = grads.reshape(len(rows), K, T, -1)  # (R, K, T, I)
     norms = torch.linalg.vector_norm(blocks, dim=(1, 3)).numpy()  # (R, T) Frobenius of each block
     return MemoryMap(norms, _per_row(norms), rows, output_measure(task))
@@ -111,22 +101,35 @@ def _seq2seq_map(model: Seq2Seq, task: Task, x: Tensor, chunk: int) -> MemoryMap
     with torch.no_grad():
         u = model.embed(x)  # (1, T, E): what enters the encoder
         written = model.greedy(x).logits.argmax(-1)  # (1, T_out)
-    T_out, T = written.shape[1], u.shape[1]
-    grads = torch.empty(T_out, T, u.shape[-1], dtype=torch.float64)
-    for start in range(0, T_out, chunk):
-        rows = list(range(start, min(T_out, start + chunk)))
-        copies = u.expand(len(rows), -1, -1).clone().requires_grad_(True)  # a copy per output row
-        chosen = written.expand(len(rows), -1)
-        with torch.enable_grad():
-            # teacher forcing with its own tokens = greedy decoding, on every copy at once
-            logits = model.decode(x.expand(len(rows), -1), T_out, chosen, 1.0, embedded=copies).logits
-            y = torch.log_softmax(logits, -1).gather(-1, chosen[..., None])[..., 0]  # (N, T_out)
-            seed = torch.zeros_like(y)
-            seed[torch.arange(len(rows)), rows] = 1.0
-            (grad,) = torch.autograd.grad(y, copies, seed)
-        grads[start:start + len(rows)] = grad.detach().to("cpu", torch.float64)
+    T_out = written.shape[1]
+
+    def log_probs(copies: Tensor) -> Tensor:  # (N, T_out, 1)
+        chosen = written.expand(len(copies), -1)
+        # teacher forcing with its own tokens = greedy decoding, on every copy at once
+        logits = model.decode(x.expand(len(copies), -1), T_out, chosen, 1.0, embedded=copies).logits
+        return torch.log_softmax(logits, -1).gather(-1, chosen[..., None])
+
+    grads = _entry_gradients(u, log_probs, [(t, 0) for t in range(T_out)], chunk)  # (T_out, T, E)
     norms = torch.linalg.vector_norm(grads, dim=-1).numpy()  # (T_out, T)
     return MemoryMap(norms, _per_row(norms), np.arange(T_out), output_measure(task), written[0].cpu().numpy())
+
+
+def _entry_gradients(u: Tensor, outputs: Callable[[Tensor], Tensor], entries: list[tuple[int, int]],
+                     chunk: int) -> Tensor:
+    """(len(entries), T, I) float64: the gradient of output entry (t, k) with respect to u (1, T, I),
+    for each entry. One backward pass per chunk of entries: the sequence is copied once per entry,
+    `outputs` maps the copies (N, T, I) to (N, T_out, K), and copy n seeds only its own entry."""
+    grads = torch.empty(len(entries), u.shape[1], u.shape[-1], dtype=torch.float64)
+    for start in range(0, len(entries), chunk):
+        part = entries[start:start + chunk]
+        copies = u.expand(len(part), -1, -1).clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = outputs(copies)
+            seed = torch.zeros_like(y)
+            seed[torch.arange(len(part)), [t for t, _ in part], [k for _, k in part]] = 1.0
+            (grad,) = torch.autograd.grad(y, copies, seed)
+        grads[start:start + len(part)] = grad.detach().to("cpu", torch.float64)
+    return grads
 
 
 def _per_row(norms: np.ndarray) -> np.ndarray:
