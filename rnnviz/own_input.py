@@ -105,9 +105,9 @@ def _tokens(task: Task, text: str) -> OwnInput:
     if unknown:
         raise ValueError(f"input: unknown symbol(s) {', '.join(map(repr, unknown))}; this task reads "
                          f"{' '.join(names)}")
-    shortest = getattr(task, "min_seq_len", 1)  # an encoder-decoder task's shortest input
-    if len(chars) < shortest:
-        raise ValueError(f"input: {len(chars)} symbol(s); the {task.name} task reads at least {shortest}")
+    if len(chars) < task.min_seq_len:
+        raise ValueError(f"input: {len(chars)} symbol(s); the {task.name} task reads at least "
+                         f"{task.min_seq_len}")
     ids = [names.index(c) for c in chars]
     x = torch.tensor(ids)[None] if task.input_tokens else _one_hot(ids, len(names))  # ids: an embedding
     return OwnInput(x, chars, [])

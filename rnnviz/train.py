@@ -146,7 +146,8 @@ def train(cfg: RunConfig, on_record: Callback | None = None, stop: threading.Eve
     else:
         run.status = "finished"
     if run.status == "stopped" and (not run.records or run.records[-1].step != step):
-        run.records.append(inside(step, model, task, cfg, probe, val, {}, {}, seen, every > 0))  # the last
+        run.records.append(inside(step, model, task, cfg, probe, val, {}, {}, seen,
+                                  keeps_weights(len(run.records), True, every)))  # the last record
     if seq2seq and run.status == "finished":  # not after Stop: it must act within a second
         run.length_accuracy = accuracy_by_length(model, default_lengths(task), seed=cfg.seed + 5)
     final = weights_of(model)

@@ -28,6 +28,8 @@ def layer_sigma(run: Run, record: int, layer: int) -> float | None:
 def inspector(run: Run, record: int, model: torch.nn.Module, x: torch.Tensor, tokens: list[str] | None,
               layer: int) -> None:
     """Step and unit pickers, the equations with numbers, the step's Jacobian and the chain."""
+    if run.config.bidirectional:
+        st.caption("A bidirectional layer: the inspector follows its forward direction.")
     T, H = x.shape[1], run.config.hidden_size
     left, right = st.columns(2)
     t = left.slider("Time step t", 0, T - 1, T - 1, key=f"mem.t.{run.name}")

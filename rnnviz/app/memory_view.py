@@ -53,8 +53,6 @@ def body() -> None:
             marks = [int(s) for s in x[0, :, 1].nonzero()] if task.name == "adding" else None
             ui.plot(memory_map_figure, memory_map(model, task, x), tokens, step, marks, key="mem.map")
         elif name == INSPECTOR:
-            if run.config.bidirectional:
-                st.caption("A bidirectional layer: the inspector follows its forward direction.")
             inspector(run, picked.record, model, x, tokens, layer)
         elif name == HIDDEN:
             ui.plot(plots.hidden_heatmap_figure, mine, record_index=0, layer=layer, key="mem.hidden")
@@ -84,8 +82,6 @@ def encoder_decoder(run: Run, task: Seq2SeqTask) -> None:
                 ui.plot(memory_map_figure, mm, picked.own.tokens, run.records[picked.record].step, None,
                         written=written, key="mem.map")
             else:
-                if run.config.bidirectional:
-                    st.caption("A bidirectional encoder: the inspector follows its forward direction.")
                 inspector(run, picked.record, model, picked.own.x, picked.own.tokens, layer)
     st.caption("The cell inspector follows the encoder, whose states the records keep. Where the decoder "
                "looks is on the Attention page; the Hidden states and Gates pages show both sides.")

@@ -50,6 +50,7 @@ class Task:
     OPTIONS: ClassVar[dict[str, Option]] = {}
     targets: str = "last"               # "last": one target per sequence; "every": per step
     input_tokens: bool = False
+    min_seq_len: int = 1                # the shortest input the task reads
     vocab: list[str] | None = None      # class / token names, where they mean something
     input_size: int
     output_size: int
