@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 import rnnviz
+from bench.bench_train import plain_steps
 from rnnviz.model import build_model
 from rnnviz.tasks import make_task
 
@@ -45,7 +46,7 @@ def rnnviz_until_learnt(cfg: rnnviz.RunConfig) -> tuple[int | None, float]:
     return found[0] if found else (None, time.perf_counter() - started)
 
 
-def plain_steps(cfg: rnnviz.RunConfig, steps: int) -> float:
+def plain_from_rnnviz_start(cfg: rnnviz.RunConfig, steps: int) -> float:
     """Seconds for `steps` steps of the loop a person would write with torch.nn, from rnnviz's
     initial weights and on rnnviz's batches (so it learns the same way)."""
     task = make_task(cfg)
@@ -54,19 +55,7 @@ def plain_steps(cfg: rnnviz.RunConfig, steps: int) -> float:
     head = nn.Linear(cfg.hidden_size, task.output_size)
     lstm.load_state_dict(start.rnn.state_dict())  # rnnviz's layer uses torch.nn's names and layouts
     head.load_state_dict(start.head.state_dict())
-    params = [*lstm.parameters(), *head.parameters()]
-    optimizer = torch.optim.Adam(params, lr=cfg.lr)
-    data = torch.Generator().manual_seed(cfg.seed + 1)
-    started = time.perf_counter()
-    for _ in range(steps + 1):
-        x, y = task.batch(cfg.batch_size, data)
-        optimizer.zero_grad(set_to_none=True)
-        loss = task.loss(head(lstm(x)[0]), y)
-        loss.backward()
-        nn.utils.clip_grad_norm_(params, cfg.clip_norm)
-        loss.item()
-        optimizer.step()
-    return time.perf_counter() - started
+    return plain_steps(cfg, task, lstm, head, steps + 1)  # updates 0..steps, as rnnviz made them
 
 
 def main() -> None:
@@ -85,7 +74,7 @@ def main() -> None:
             if step is None:
                 print(f"{seed:>5}  not learnt in {MAX_STEPS} steps ({ours:.1f} s)", flush=True)
                 break
-            plain = plain_steps(config(seed), step)
+            plain = plain_from_rnnviz_start(config(seed), step)
             print(f"{seed:>5}{step:>7}{ours:>10.1f}{plain:>9.1f}{ours / plain:>7.2f}", flush=True)
 
 

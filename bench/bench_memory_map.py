@@ -9,11 +9,10 @@ Usage (from the repo root): python -m bench.bench_memory_map [--repeats 5] [--th
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 
+from bench.timing import median_seconds
 from rnnviz import RunConfig
 from rnnviz.memory_map import memory_map, recurrent_inputs, step_outputs
 from rnnviz.model import build_model
@@ -34,16 +33,6 @@ def vmap_vjp(model, task, x) -> torch.Tensor:
     return torch.linalg.vector_norm(grads.reshape(len(rows), K, T, -1), dim=(1, 3))
 
 
-def timed(fn, repeats: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
@@ -59,8 +48,8 @@ def main() -> None:
             model = build_model(cfg, task, torch.Generator().manual_seed(0)).eval()
             x = task.batch(1, torch.Generator().manual_seed(1))[0][0]
             rows = len(memory_map(model, task, x).rows)
-            fast = timed(lambda: memory_map(model, task, x), args.repeats)  # noqa: B023
-            slow = timed(lambda: vmap_vjp(model, task, x), max(1, args.repeats // 2))  # noqa: B023
+            fast = median_seconds(lambda: memory_map(model, task, x), args.repeats)  # noqa: B023
+            slow = median_seconds(lambda: vmap_vjp(model, task, x), max(1, args.repeats // 2))  # noqa: B023
             print(f"{cell:10} {task_name:8} {rows:>4} {fast:>8.3f} {slow:>10.3f}")
 
 

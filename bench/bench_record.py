@@ -9,28 +9,16 @@ Usage (from the repo root): python -m bench.bench_record [--threads 1] [--repeat
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 
+from bench.timing import median_seconds
 from rnnviz import RunConfig, bptt, probe
 from rnnviz.model import build_model
 from rnnviz.tasks import make_task
 
 SHAPES = [("lstm", 32, 50), ("lstm", 64, 50), ("lstm", 128, 50), ("lstm", 64, 200), ("gru", 64, 50),
           ("gru", 64, 200), ("rnn_tanh", 64, 50), ("rnn_tanh", 64, 200)]
-
-
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
 
 
 def main() -> None:
@@ -69,7 +57,7 @@ def costs(cell: str, hidden: int, seq_len: int, repeats: int) -> list[float]:
         with torch.no_grad():
             probe.outputs_on(model, val[0], seen[0])
 
-    return [median_ms(fn, repeats) for fn in (
+    return [1000 * median_seconds(fn, repeats) for fn in (
         step,
         lambda: probe.look_inside(0, model, task, probe_batch, val, {}, {}, seen),
         lambda: bptt.through_time(model.rnn, probe_batch[0], lambda top: torch.ones(1, *top.shape)),

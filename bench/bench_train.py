@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import rnnviz
-from rnnviz.tasks import make_task
+from rnnviz.tasks import Task, make_task
 
 # rnnviz.train is the function; the module of the same name calls look_inside
 trainer = importlib.import_module("rnnviz.train")
@@ -31,11 +31,16 @@ def plain_loop(cfg: rnnviz.RunConfig) -> float:
     torch.manual_seed(cfg.seed)
     rnn = TORCH[cfg.cell](task.input_size, cfg.hidden_size, cfg.num_layers, batch_first=True)
     head = nn.Linear(cfg.hidden_size, task.output_size)
+    return plain_steps(cfg, task, rnn, head, cfg.steps)
+
+
+def plain_steps(cfg: rnnviz.RunConfig, task: Task, rnn: nn.Module, head: nn.Module, steps: int) -> float:
+    """Seconds for `steps` steps of that loop with these modules, on rnnviz's batches for cfg.seed."""
     params = [*rnn.parameters(), *head.parameters()]
     optimizer = torch.optim.Adam(params, lr=cfg.lr)
     data = torch.Generator().manual_seed(cfg.seed + 1)
     started = time.perf_counter()
-    for _ in range(cfg.steps):
+    for _ in range(steps):
         x, y = task.batch(cfg.batch_size, data)
         optimizer.zero_grad(set_to_none=True)
         loss = task.loss(head(rnn(x)[0]), y)
